@@ -1,0 +1,36 @@
+# Valley Atlas: `make run` starts the app, `make test` runs every test. Both create .venv when it is missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test test-fast bench clean-cache
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changed since the last install.
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed-runtime $@
+
+run: $(VENV)/.installed-runtime
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+# Unit tests only (no browser, no app server).
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not browser"
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/boundaries.py
+
+clean-cache:
+	rm -rf $${VALLEY_ATLAS_CACHE:-$$HOME/.cache/valley-atlas}

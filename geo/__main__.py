@@ -1,0 +1,81 @@
+"""Command line over the same functions as the app: `python -m geo --help`."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+
+from geo.boundaries import BoundaryLookupError, load_boundary
+from geo.regions import load_registry
+
+
+def _regions(args) -> str:
+    rows = [{"id": r.id, "name_zh": r.name_zh, "name_en": r.name_en, "adcode": r.adcode, "level": r.level}
+            for r in load_registry().regions]
+    if args.format == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    return _csv(rows)
+
+
+def _boundaries(args) -> str:
+    frame = load_boundary(args.region)
+    if args.format == "geojson":
+        return frame.to_json(drop_id=True, ensure_ascii=False)
+    flat = frame.drop(columns="geometry").assign(wkt=frame.geometry.to_wkt(rounding_precision=6))
+    return _csv(flat.to_dict("records"))
+
+
+def _figures(args) -> str:
+    region = load_registry().region(args.region)
+    rows = [{
+        "region": region.id, "figure": f.id, "label_zh": f.label_zh, "label_en": f.label_en,
+        "value": None if f.garbled else f.value, "unit": f.unit, "year": f.year, "period": f.period,
+        "qualifier": f.qualifier, "garbled": f.garbled, "raw": f.raw, "measures": f.measures, "source": f.source,
+    } for f in region.figures]
+    if args.format == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    return _csv(rows)
+
+
+def _csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Valley Atlas (沟域经济地图) command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("regions", help="list the seed regions (ids and names)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.set_defaults(run=_regions)
+    p = sub.add_parser("boundaries", help="one division's boundary in WGS84 (GeoJSON on stdout by default)")
+    p.add_argument("region", help="6-digit adcode or Chinese name, e.g. 513228 or 黑水县")
+    p.add_argument("--format", choices=["geojson", "csv"], default="geojson")
+    p.set_defaults(run=_boundaries)
+    p = sub.add_parser("figures", help="a seed region's published figures with their sources")
+    p.add_argument("region", help="seed region id: heishui, yaan, qu, suining, guizhou")
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.set_defaults(run=_figures)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        output = args.run(args)
+    except (BoundaryLookupError, KeyError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Administrative boundary layers."""
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import shapely
+
+from geo.crs import require_crs
+
+DISPLAY_DECIMALS = 5  # ~1 m at these latitudes: enough for display, keeps the map HTML small
+
+
+def display_geometry(frame: gpd.GeoDataFrame, *, tolerance_deg: float = 0.0) -> gpd.GeoDataFrame:
+    """Return a WGS84 copy simplified by a tolerance (degrees, display only) with coordinates rounded for the map."""
+    require_crs(frame, "layer")
+    out = frame.to_crs(4326)
+    geoms = out.geometry.values
+    if tolerance_deg > 0:
+        geoms = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
+    out = out.set_geometry(shapely.set_precision(geoms, 10 ** -DISPLAY_DECIMALS, mode="pointwise"), crs=4326)
+    return out
+
+
+def boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, outline_only: bool = False,
+                   color: str = "#333333", weight: float = 1.5, tolerance_deg: float = 0.0) -> folium.GeoJson:
+    """Return a GeoJson layer of administrative boundaries (WGS84) with name/adcode tooltips."""
+    shown = display_geometry(boundaries[["adcode", "name", "geometry"]], tolerance_deg=tolerance_deg)
+    return folium.GeoJson(
+        shown.to_json(drop_id=True),
+        name=name,
+        style_function=lambda _f, c=color, w=weight, o=outline_only: {
+            "color": c, "weight": w, "fill": not o, "fillOpacity": 0.03, "fillColor": c,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name", "adcode"], aliases=["", ""], labels=False),
+    )

@@ -1,0 +1,123 @@
+"""Shared fixtures and helpers."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+ARTIFACTS = ROOT / "tests" / "artifacts"
+TEST_DATA = ROOT / "tests" / "data"
+
+import numpy as np  # noqa: E402
+
+
+def metres_between(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Return geodesic distances (m) on the WGS84 ellipsoid between paired points."""
+    from pyproj import Geod
+
+    _, _, dist = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)
+    return np.asarray(dist)
+
+
+def geojson_payloads(html: str) -> list[dict]:
+    """Return every GeoJSON object folium inlined into a map's HTML (the data of its GeoJson layers)."""
+    import json
+    import re
+
+    decoder = json.JSONDecoder()
+    out = []
+    for match in re.finditer(r"geo_json_\w+_add\(", html):
+        try:
+            obj, _ = decoder.raw_decode(html, match.end())
+        except json.JSONDecodeError:
+            continue
+        out.append(obj)
+    return out
+
+
+APP_PATH = str(ROOT / "app.py")
+
+
+def app_test(timeout: float = 120):
+    """Return an AppTest of app.py (absolute path), not yet run."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(APP_PATH, default_timeout=timeout)
+
+
+def rerun(at):
+    """Run the app again as the browser would after a widget change.
+
+    AppTest resets Streamlit's "uses a pages/ directory" flag before every run and then re-runs the page it
+    finished on as a legacy pages/ script, skipping app.py (and so the sidebar). The real server keeps the flag
+    off once st.navigation has run. Asking for the main script reproduces the server's behaviour.
+    """
+    at._finished_page_script_hash = ""
+    return at.run()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run app.py` on a free loopback port, for browser tests; stopped on exit."""
+
+    def __init__(self, env: dict | None = None):
+        import subprocess
+        import time
+        import urllib.request
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        run_env = {**os.environ, **(env or {})}
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=run_env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start on port {self.port}; see {self.log.name}")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except Exception:
+            self.process.kill()
+        self.log.close()
+
+
+def fonts_rendering(page, selector: str, frame=None) -> dict[str, int]:
+    """Return {font family: glyph count} that Chromium actually used to draw the text of the first match."""
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1, "pierce": True})
+    node = session.send("DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": selector})
+    if not node.get("nodeId"):
+        raise AssertionError(f"no element matches {selector!r}")
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    return {f["familyName"]: f["glyphCount"] for f in fonts}

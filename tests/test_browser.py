@@ -1,0 +1,65 @@
+"""What only a browser shows: the map draws with the county outline, and Chinese text renders as glyphs."""
+import os
+import shutil
+
+import pytest
+
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+
+pytestmark = pytest.mark.browser
+CJK_FAMILIES = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "Noto Sans SC")
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail("Debian chromium is not installed (.ci/run installs it): apt-get install chromium fonts-noto-cjk")
+    srv = StreamlitServer()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def map_frame(page):
+    """Return the frame of the st_folium component once Leaflet has drawn in it."""
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    return frame
+
+
+def test_map_draws_the_county_outline_with_chinese_labels(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="黑水县").wait_for(timeout=60_000)
+    frame = map_frame(page)
+    outline = frame.locator("path.leaflet-interactive")
+    outline.first.wait_for(timeout=30_000)
+    assert outline.count() >= 1
+    box = outline.first.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 150, f"outline too small to be the county: {box}"
+    badge = frame.locator(".va-datum-badge")
+    assert badge.inner_text() == "坐标系：WGS84"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map_heishui.png"), full_page=True)
+    fonts = fonts_used_for_heading(page)
+    assert any(family.startswith(CJK_FAMILIES) for family in fonts), f"Chinese heading drawn with {fonts}"
+    assert not errors, errors
+    page.close()
+
+
+def fonts_used_for_heading(page):
+    from conftest import fonts_rendering
+
+    return fonts_rendering(page, "h2")

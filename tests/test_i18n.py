@@ -1,0 +1,35 @@
+"""UI strings: both languages have the same keys, every key used in code exists, placeholders match."""
+import re
+from pathlib import Path
+
+import pytest
+
+from geo.i18n import LANGUAGES, strings, t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_languages_have_the_same_keys():
+    assert set(strings("zh")) == set(strings("en"))
+
+
+@pytest.mark.parametrize("key", sorted(strings("zh")))
+def test_placeholders_match_between_languages(key):
+    fields = [set(re.findall(r"\{(\w+)\}", strings(lang)[key])) for lang in LANGUAGES]
+    assert fields[0] == fields[1]
+
+
+def test_every_key_used_in_code_exists():
+    used = set()
+    for path in list(ROOT.glob("*.py")) + list(ROOT.glob("pages/*.py")) + list(ROOT.glob("layers/*.py")) + \
+            list(ROOT.glob("briefing/*.py")):
+        used |= set(re.findall(r"""\bt\(\s*f?["']([a-z_]+)["']""", path.read_text(encoding="utf-8")))
+    assert used, "found no t(...) calls: the scan is broken"
+    assert used <= set(strings("zh")), sorted(used - set(strings("zh")))
+
+
+def test_chinese_is_default_and_formatting_works():
+    assert t("datum_badge", datum="WGS84") == "坐标系：WGS84"
+    assert t("datum_badge", "en", datum="WGS84") == "Datum: WGS84"
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        t("app_title", "fr")
