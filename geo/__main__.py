@@ -39,6 +39,32 @@ def _figures(args) -> str:
     return _csv(rows)
 
 
+def _metrics(args) -> str:
+    from geo.atlas import load_region_data
+    from geo.report import metrics_report
+
+    report = metrics_report(load_region_data(args.region), args.year, lang=args.lang)
+    if args.format == "json":
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+    elif args.format == "csv":
+        rows = [{"region": report["region"], "year": report["year"], "illustrative": report["illustrative"],
+                 **{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v) for k, v in z.items()}}
+                for z in report["zones"]]
+        text = _csv(rows)
+    else:
+        if not args.out:
+            raise ValueError("--format xlsx writes a file: give --out FILE.xlsx")
+        from geo.workbook import write_metrics_workbook
+
+        write_metrics_workbook(report, args.out)
+        return ""
+    if args.out:
+        with open(args.out, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="") as fh:
+            fh.write(text)
+        return ""
+    return text
+
+
 def _csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     if rows:
@@ -62,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("region", help="seed region id: heishui, yaan, qu, suining, guizhou")
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.set_defaults(run=_figures)
+    p = sub.add_parser("metrics", help="coverage of a region in a year: zones, union, gaps, published vs computed")
+    p.add_argument("region", help="seed region id, 6-digit adcode or Chinese name")
+    p.add_argument("--year", type=int, required=True, help="2014-2020")
+    p.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--out", help="write to this file instead of stdout (required for xlsx)")
+    p.set_defaults(run=_metrics)
     return parser
 
 
@@ -73,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 2
-    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    if output:
+        sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
 
 

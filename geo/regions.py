@@ -48,6 +48,10 @@ class Figure:
     garbled: bool = False
     raw: str | None = None
     note: str | None = None
+    computed: str | None = None  # the atlas metric that reproduces it (geo/reconcile.py), e.g. "poor_population"
+    computed_year: int | None = None  # the year to compute it for, when the figure gives a period
+    tolerance: float | None = None  # |computed - published| allowed, in `unit` (rounding of the printed figure)
+    assumption: str | None = None  # what the comparison assumes beyond the article
 
     def label(self, lang: str = "zh") -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -70,6 +74,19 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A quantity the illustrative data had to invent, what value it took and why."""
+
+    quantity_zh: str
+    quantity_en: str
+    value: str
+    why: str
+
+    def quantity(self, lang: str = "zh") -> str:
+        return self.quantity_zh if lang == "zh" else self.quantity_en
+
+
+@dataclass(frozen=True)
 class Region:
     """A seed region: ids, names, codes and its published figures."""
 
@@ -83,6 +100,9 @@ class Region:
     summary_zh: str
     summary_en: str
     figures: tuple[Figure, ...] = field(default_factory=tuple)
+    seed_villages: str | None = None  # path under data/ of the illustrative villages
+    seed_zones: str | None = None  # path under data/, or "counties" (the region's county boundaries are its zones)
+    assumptions: tuple[Assumption, ...] = field(default_factory=tuple)
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -141,6 +161,11 @@ def _figure(entry: dict, where: str, sources: dict[str, Source], seeds_dir: Path
         _require(entry, "year", int, where)
     else:
         _require(entry, "period", str, where)
+        if "computed" in entry and "computed_year" not in entry:
+            raise RegistryError(f"{where}: a computed figure with a period needs 'computed_year'")
+    for key, kind in (("computed", str), ("computed_year", int), ("tolerance", (int, float)), ("assumption", str)):
+        if key in entry:
+            _require(entry, key, kind, where)
     if entry.get("qualifier") not in (None, *_QUALIFIERS):
         raise RegistryError(f"{where}: field 'qualifier' is {entry['qualifier']!r}; expected one of {sorted(_QUALIFIERS)}")
     if entry["source"] not in sources:
@@ -182,10 +207,22 @@ def parse_registry(doc: dict, *, seeds_dir: Path | None = SEEDS_DIR) -> Registry
                 raise RegistryError(f"{where} figure '{fig.id}': duplicate figure id")
             figure_ids.add(fig.id)
             figures.append(fig)
+        seed = entry.get("seed", {})
+        for key in ("villages", "zones"):
+            path = seed.get(key)
+            if path is not None and path != "counties" and seeds_dir is not None and \
+                    not (seeds_dir.parent / path).exists():
+                raise RegistryError(f"{where}: seed {key} file {path!r} does not exist under data/")
+        assumptions = []
+        for j, item in enumerate(entry.get("assumptions", []), start=1):
+            for key in ("quantity_zh", "quantity_en", "value", "why"):
+                _require(item, key, str, f"{where} assumption #{j}")
+            assumptions.append(Assumption(**{k: item[k] for k in Assumption.__dataclass_fields__}))
         regions.append(Region(
             id=rid, name_zh=entry["name_zh"], name_en=entry["name_en"], adcode=entry["adcode"],
             adcodes=tuple(adcodes), level=entry["level"], zone_kind=entry["zone_kind"],
             summary_zh=entry["summary_zh"], summary_en=entry["summary_en"], figures=tuple(figures),
+            seed_villages=seed.get("villages"), seed_zones=seed.get("zones"), assumptions=tuple(assumptions),
         ))
     return Registry(regions=tuple(regions), sources=sources)
 

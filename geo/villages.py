@@ -1,0 +1,169 @@
+"""Villages: WGS84 points with rural population, poverty-village status over time and poor population per year.
+
+Status is as at the end of each year: a poverty village counts in year Y when it was identified in or before Y and
+had not exited by the end of Y (exit_year > Y, or no exit yet). poor_Y is the registered poor population living in
+the village at the end of Y (poor people also live in non-poverty villages). lifted_Y, when given, is the number
+of people lifted out during Y; it may differ from poor_{Y-1} - poor_Y because people also enter and leave the
+register for other reasons (new identification, deaths, corrections).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.crs import CRSError
+from geo.schema import Report
+from geo.zones import PROVENANCES
+
+YEARS = tuple(range(2014, 2021))  # the atlas' years: identification (2014) to the end of the campaign (2020)
+POOR_COLUMNS = [f"poor_{y}" for y in YEARS]
+LIFTED_COLUMNS = [f"lifted_{y}" for y in YEARS[1:]]
+VILLAGE_COLUMNS = ["village_id", "name", "township", "code", "county", "rural_population", "poverty_village",
+                   "identified_year", "exit_year", *POOR_COLUMNS, *LIFTED_COLUMNS, "poor_households", "high_cold",
+                   "resident_team", "provenance", "geometry"]
+OPTIONAL_COLUMNS = {"township": "", "code": "", "county": "", "poor_households": np.nan, "high_cold": False,
+                    "resident_team": "", **{c: np.nan for c in LIFTED_COLUMNS}}
+CODE_DIGITS = 12  # NBS 统计用区划代码 of a village
+
+
+def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd.GeoDataFrame:
+    """Return villages checked against the schema (WGS84 points); raise SchemaError listing every problem by row."""
+    if villages.crs is None:
+        raise CRSError(f"{name} has no CRS; villages must say their CRS (WGS84 EPSG:4326 expected)")
+    report = Report(name)
+    frame = villages.to_crs(4326).copy()
+    for column, default in OPTIONAL_COLUMNS.items():
+        if column not in frame.columns:
+            frame[column] = default
+    required = [c for c in VILLAGE_COLUMNS if c not in OPTIONAL_COLUMNS and c != "geometry"]
+    for column in required:
+        if column not in frame.columns:
+            report.add(None, column, f"missing column '{column}'")
+    report.raise_if_any()
+
+    numeric = ["rural_population", *POOR_COLUMNS, *LIFTED_COLUMNS, "poor_households", "identified_year", "exit_year"]
+    for column in numeric:
+        as_number = pd.to_numeric(frame[column], errors="coerce")
+        bad = as_number.isna() & frame[column].notna() & (frame[column].astype(str).str.strip() != "")
+        for i in np.flatnonzero(bad.to_numpy()):
+            report.add(int(i) + 1, column, f"{frame[column].iloc[i]!r} is not a number")
+        frame[column] = as_number
+    frame["village_id"] = frame["village_id"].astype(str)
+    for i in np.flatnonzero(frame["village_id"].duplicated(keep="first").to_numpy()):
+        report.add(int(i) + 1, "village_id", f"duplicate village id {frame['village_id'].iloc[i]!r}")
+    geom = frame.geometry
+    not_point = ~geom.geom_type.isin(["Point"]) | geom.is_empty
+    for i in np.flatnonzero(not_point.to_numpy()):
+        report.add(int(i) + 1, "geometry", f"a village needs a point, got {geom.iloc[i].geom_type if geom.iloc[i] else None}")
+    points = ~not_point.to_numpy()
+    x = np.where(points, geom.x.where(points), np.nan)
+    y = np.where(points, geom.y.where(points), np.nan)
+    for i in np.flatnonzero(points & ((np.abs(x) > 180) | (np.abs(y) > 90))):
+        report.add(int(i) + 1, "geometry", f"longitude {x[i]} / latitude {y[i]} out of range — swapped?")
+    for column in ["rural_population", *POOR_COLUMNS]:
+        for i in np.flatnonzero((frame[column] < 0).to_numpy()):
+            report.add(int(i) + 1, column, f"{frame[column].iloc[i]} is negative")
+    over = frame[POOR_COLUMNS].max(axis=1) > frame["rural_population"]
+    for i in np.flatnonzero(over.to_numpy()):
+        report.add(int(i) + 1, "poor", "poor population exceeds the rural population")
+    frame["poverty_village"] = frame["poverty_village"].map(_as_bool)
+    for i in np.flatnonzero(frame["poverty_village"].isna().to_numpy()):
+        report.add(int(i) + 1, "poverty_village", f"{villages['poverty_village'].iloc[i]!r} is not yes/no")
+    is_poor_village = frame["poverty_village"].fillna(False).astype(bool)
+    no_year = is_poor_village & frame["identified_year"].isna()
+    for i in np.flatnonzero(no_year.to_numpy()):
+        report.add(int(i) + 1, "identified_year", "a poverty village needs the year it was identified")
+    early = frame["exit_year"].notna() & frame["identified_year"].notna() & \
+        (frame["exit_year"] < frame["identified_year"])
+    for i in np.flatnonzero(early.to_numpy()):
+        report.add(int(i) + 1, "exit_year", "exit year is before the year the village was identified")
+    bad_prov = ~frame["provenance"].isin(PROVENANCES)
+    for i in np.flatnonzero(bad_prov.to_numpy()):
+        report.add(int(i) + 1, "provenance", f"{frame['provenance'].iloc[i]!r} is not one of {', '.join(PROVENANCES)}")
+    frame["code"] = frame["code"].fillna("").astype(str).str.strip()
+    bad_code = (frame["code"] != "") & ~frame["code"].str.fullmatch(rf"\d{{{CODE_DIGITS}}}")
+    for i in np.flatnonzero(bad_code.to_numpy()):
+        report.add(int(i) + 1, "code", f"code {frame['code'].iloc[i]!r} is not {CODE_DIGITS} digits")
+    report.raise_if_any()
+
+    frame["high_cold"] = frame["high_cold"].map(_as_bool).fillna(False).astype(bool)
+    frame["poverty_village"] = frame["poverty_village"].astype(bool)
+    for column in ["rural_population", *POOR_COLUMNS]:
+        frame[column] = frame[column].fillna(0).astype(np.int64)
+    for column in ["identified_year", "exit_year"]:
+        frame[column] = frame[column].astype("Int64")
+    for column in ("township", "county", "resident_team"):
+        frame[column] = frame[column].fillna("").astype(str)
+    return frame[VILLAGE_COLUMNS].reset_index(drop=True)
+
+
+def _as_bool(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "y", "是", "贫困村", "1.0"}:
+        return True
+    if text in {"0", "false", "no", "n", "否", "非贫困村", "", "nan", "none", "0.0"}:
+        return False
+    return None
+
+
+def read_villages_csv(path: Path | str, *, provenance: str | None = None) -> gpd.GeoDataFrame:
+    """Read a villages CSV (UTF-8, lon/lat in WGS84 degrees) and validate it."""
+    table = pd.read_csv(path, dtype={"code": str, "village_id": str, "county": str}, keep_default_na=True,
+                        encoding="utf-8-sig")
+    if provenance is not None:
+        table["provenance"] = provenance
+    frame = gpd.GeoDataFrame(table.drop(columns=["lon", "lat"]),
+                             geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
+    return validate_villages(frame, name=Path(path).name)
+
+
+def write_villages_csv(villages: gpd.GeoDataFrame, path: Path | str) -> None:
+    """Write villages as CSV (utf-8, lon/lat with 6 decimals ≈ 0.1 m)."""
+    table = pd.DataFrame(villages.drop(columns="geometry"))
+    table.insert(1, "lon", villages.geometry.x.round(6))
+    table.insert(2, "lat", villages.geometry.y.round(6))
+    table.to_csv(path, index=False, encoding="utf-8")
+
+
+def poverty_status(villages: pd.DataFrame, year: int) -> pd.Series:
+    """Return True for villages that are poverty villages at the end of a year."""
+    _check_year(year)
+    identified = villages["identified_year"].fillna(9999).astype(int) <= year
+    not_exited = villages["exit_year"].isna() | (villages["exit_year"].fillna(0).astype(int) > year)
+    return (villages["poverty_village"].astype(bool) & identified & not_exited).rename(f"poverty_village_{year}")
+
+
+def poor_population(villages: pd.DataFrame, year: int) -> pd.Series:
+    """Return each village's registered poor population (people) at the end of a year."""
+    _check_year(year)
+    return villages[f"poor_{year}"].astype(np.int64).rename(f"poor_{year}")
+
+
+def village_status(villages: pd.DataFrame, year: int) -> pd.Series:
+    """Return each village's status in a year: 'poverty', 'exited' (a former poverty village) or 'other'."""
+    poor = poverty_status(villages, year)
+    exited = villages["poverty_village"].astype(bool) & ~poor & \
+        (villages["identified_year"].fillna(9999).astype(int) <= year)
+    return pd.Series(np.select([poor, exited], ["poverty", "exited"], "other"), index=villages.index, name="status")
+
+
+def _check_year(year: int) -> None:
+    if year not in YEARS:
+        raise ValueError(f"year {year} is outside {YEARS[0]}-{YEARS[-1]}, the years the atlas holds")
+
+
+def empty_villages() -> gpd.GeoDataFrame:
+    """Return a villages frame with no rows (a region without villages)."""
+    frame = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in VILLAGE_COLUMNS if c != "geometry"},
+                             geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    frame["poverty_village"] = frame["poverty_village"].astype(bool)
+    for column in ["rural_population", *POOR_COLUMNS]:
+        frame[column] = frame[column].astype(np.int64)
+    for column in ["identified_year", "exit_year"]:
+        frame[column] = frame[column].astype("Int64")
+    return frame
