@@ -15,6 +15,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
+import pyproj
 import shapely
 
 from geo.crs import convert_datum
@@ -171,7 +173,7 @@ def load_boundary(code_or_name: str, *, use_cache: bool = True) -> gpd.GeoDataFr
     if use_cache and cached in _MEMORY:
         return _MEMORY[cached].copy()
     if use_cache and cached.exists():
-        frame = gpd.read_parquet(cached)
+        frame = _read_cached(cached)
     else:
         gcj = _frame(division, _read_source_geometry(division))
         frame = convert_datum(gcj, SOURCE_DATUM, "wgs84", name=f"boundary {division.adcode}")
@@ -186,6 +188,16 @@ def load_boundary(code_or_name: str, *, use_cache: bool = True) -> gpd.GeoDataFr
 def clear_memory_cache() -> None:
     """Forget the boundaries read in this process (the disk cache stays)."""
     _MEMORY.clear()
+
+
+_WGS84 = pyproj.CRS.from_epsg(4326)  # parsed once: parsing a CRS costs ~20 ms, more than reading a county
+
+
+def _read_cached(path: Path) -> gpd.GeoDataFrame:
+    """Read a cached GeoParquet file we wrote ourselves (always WGS84) without re-parsing its CRS metadata."""
+    table = pq.read_table(path).to_pandas()
+    geometry = shapely.from_wkb(table.pop("geometry").to_numpy())
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=_WGS84)
 
 
 def _write_atomically(frame: gpd.GeoDataFrame, path: Path) -> None:

@@ -83,7 +83,7 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
     bad_prov = ~frame["provenance"].isin(PROVENANCES)
     for i in np.flatnonzero(bad_prov.to_numpy()):
         report.add(int(i) + 1, "provenance", f"{frame['provenance'].iloc[i]!r} is not one of {', '.join(PROVENANCES)}")
-    frame["code"] = frame["code"].fillna("").astype(str).str.strip()
+    frame["code"] = _text(frame["code"]).str.strip()
     bad_code = (frame["code"] != "") & ~frame["code"].str.fullmatch(rf"\d{{{CODE_DIGITS}}}")
     for i in np.flatnonzero(bad_code.to_numpy()):
         report.add(int(i) + 1, "code", f"code {frame['code'].iloc[i]!r} is not {CODE_DIGITS} digits")
@@ -96,8 +96,14 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
     for column in ["identified_year", "exit_year"]:
         frame[column] = frame[column].astype("Int64")
     for column in ("township", "county", "resident_team"):
-        frame[column] = frame[column].fillna("").astype(str)
+        frame[column] = _text(frame[column])
     return frame[VILLAGE_COLUMNS].reset_index(drop=True)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Return a column as text with missing values as ''."""
+    as_object = column.astype(object)
+    return as_object.where(column.notna(), "").astype(str)
 
 
 def _as_bool(value):

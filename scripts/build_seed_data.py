@@ -41,6 +41,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.affinity
+import shapely.ops
 from shapely.geometry import LineString, MultiPoint, Point
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +193,7 @@ def write_region(region: str, zones: gpd.GeoDataFrame | None, villages: gpd.GeoD
         path.unlink(missing_ok=True)
         out.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=6, WRITE_NAME=False)
     print(f"{region}: {len(villages)} villages, {int(villages.poverty_village.sum())} poverty villages, "
-          f"{0 if zones is None else len(zones)} zones -> {folder.relative_to(ROOT)}")
+          f"{0 if zones is None else len(zones)} zones -> {folder}")
 
 
 def farthest_points(area, k: int, rng) -> np.ndarray:
@@ -305,9 +307,9 @@ def build_yaan(counts):
     districts = load_boundaries(["511802", "511803", "511822", "511823", "511824", "511825", "511826", "511827"])
     city = load_boundary("511800")
     crs = metric_crs(city)
-    city_shape = city.to_crs(crs).geometry.iloc[0]
-    inner = city_shape.buffer(-VILLAGE_EDGE_MARGIN_M)
     district_shapes = dict(zip(districts.adcode, districts.to_crs(crs).geometry))
+    # villages keep away from every district's edge, not only the city's
+    inner = shapely.union_all([s.buffer(-VILLAGE_EDGE_MARGIN_M) for s in district_shapes.values()])
     lines = []
     for _, _, _, _, route in YAAN_BELTS:
         waypoints = [district_shapes[c].representative_point() for c in route]
@@ -479,16 +481,26 @@ def build_guizhou(counts):
     write_region("guizhou", None, attach_years(villages, poor))
 
 
-def main(argv: list[str]) -> None:
+BUILDERS = {"heishui": build_heishui, "yaan": build_yaan, "qu": build_qu, "suining": build_suining,
+            "guizhou": build_guizhou}
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    global OUT
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("regions", nargs="*", help=f"any of {', '.join(BUILDERS)} (default: all five)")
+    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default data/seed)")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.regions) - set(BUILDERS))
+    if unknown:
+        parser.error(f"unknown region(s) {', '.join(unknown)}; choose from {', '.join(BUILDERS)}")
+    OUT = args.out
     counts = nbs_village_counts()
-    builders = {"heishui": build_heishui, "yaan": build_yaan, "qu": build_qu, "suining": build_suining,
-                "guizhou": build_guizhou}
-    for region in (argv or list(builders)):
-        builders[region](counts)
+    for region in (args.regions or list(BUILDERS)):
+        BUILDERS[region](counts)
 
 
 if __name__ == "__main__":
-    import shapely.affinity  # noqa: F401
-    import shapely.ops  # noqa: F401
-
-    main(sys.argv[1:])
+    main()
