@@ -94,8 +94,11 @@ def division_index() -> pd.DataFrame:
 
 
 def _describe(row) -> str:
-    chain = " / ".join(p for p in (row.province, row.city if row.level == "county" else None) if p)
-    return f"{row.name} ({row.adcode}, {row.level}{', in ' + chain if chain and chain != row.name else ''})"
+    """Describe an index row (a namedtuple or a Series) as '鼓楼区 (350102, county, in 福建省 / 福州市)'."""
+    get = row.get if isinstance(row, pd.Series) else lambda key: getattr(row, key)
+    name, level = get("name"), get("level")
+    chain = " / ".join(p for p in (get("province"), get("city") if level == "county" else None) if p)
+    return f"{name} ({get('adcode')}, {level}{', in ' + chain if chain and chain != name else ''})"
 
 
 def _qualifiers(row) -> set[str]:

@@ -6,8 +6,9 @@ import streamlit as st
 
 from geo.i18n import t
 from geo.regions import DATA_DIR, load_registry
-from pages.common import current_lang
+from pages.common import current_lang, require_app_shell
 
+require_app_shell()
 lang = current_lang()
 st.header(t("sources_title", lang))
 st.subheader(t("datasets", lang))

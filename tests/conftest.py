@@ -41,22 +41,35 @@ def geojson_payloads(html: str) -> list[dict]:
 APP_PATH = str(ROOT / "app.py")
 
 
+def _pages_folder_off_like_the_server():
+    """Make AppTest treat the app as the running server does once st.navigation has run.
+
+    AppTest resets Streamlit's "uses a pages/ folder" flag before every run, so every rerun starts in the legacy
+    pages/ mode and runs the page file without app.py; widget changes made for that run are then lost when the
+    page's guard (pages.common.require_app_shell) reruns through app.py. A server sets the flag once, and
+    st.navigation turns it off for good. This patch gives AppTest the server's steady state; the first-run path
+    is covered by the browser test that opens /coverage on a fresh server.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "_valley_atlas_patched", False):
+        return
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+    PagesManager._valley_atlas_patched = True
+
+
 def app_test(timeout: float = 120):
     """Return an AppTest of app.py (absolute path), not yet run."""
     from streamlit.testing.v1 import AppTest
 
+    _pages_folder_off_like_the_server()
     return AppTest.from_file(APP_PATH, default_timeout=timeout)
-
-
-def rerun(at):
-    """Run the app again as the browser would after a widget change.
-
-    AppTest resets Streamlit's "uses a pages/ directory" flag before every run and then re-runs the page it
-    finished on as a legacy pages/ script, skipping app.py (and so the sidebar). The real server keeps the flag
-    off once st.navigation has run. Asking for the main script reproduces the server's behaviour.
-    """
-    at._finished_page_script_hash = ""
-    return at.run()
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,7 +1,7 @@
 """The app in AppTest: start, switch regions and language, see the published figures."""
 import pytest
 
-from conftest import app_test, rerun
+from conftest import app_test
 
 SEEDS = [("heishui", "黑水县", "Heishui County"), ("yaan", "雅安市", "Ya'an City"), ("qu", "渠县", "Qu County"),
          ("suining", "绥宁县", "Suining County"), ("guizhou", "贵州省", "Guizhou Province")]
@@ -32,7 +32,7 @@ def test_starts_on_heishui_in_chinese(at):
 @pytest.mark.parametrize("region_id, name_zh, _", SEEDS)
 def test_switching_to_each_seed_region_shows_its_figures(at, region_id, name_zh, _):
     at.selectbox(key="region_choice").set_value(region_id)
-    rerun(at)
+    at.run()
     assert not at.exception, at.exception
     assert [h.value for h in at.header] == [name_zh]
     table = figure_table(at)
@@ -42,7 +42,7 @@ def test_switching_to_each_seed_region_shows_its_figures(at, region_id, name_zh,
 
 def test_garbled_figure_shows_as_text_with_a_note(at):
     at.selectbox(key="region_choice").set_value("yaan")
-    rerun(at)
+    at.run()
     values = figure_table(at)["数值"].tolist()
     assert "原文乱码：“487畝”" in values
     assert any("乱码" in c.value for c in at.caption)
@@ -50,9 +50,9 @@ def test_garbled_figure_shows_as_text_with_a_note(at):
 
 def test_any_county_by_name(at):
     at.selectbox(key="region_choice").set_value("__other__")
-    rerun(at)
+    at.run()
     at.text_input(key="region_query").set_value("福州市鼓楼区")
-    rerun(at)
+    at.run()
     assert not at.exception
     assert [h.value for h in at.header] == ["鼓楼区"]
     assert any("350102" in c.value for c in at.caption)
@@ -61,22 +61,22 @@ def test_any_county_by_name(at):
 def test_ambiguous_name_shows_the_candidates(at):
     at.selectbox(key="region_choice").set_value("__other__")
     at.text_input(key="region_query").set_value("鼓楼区")
-    rerun(at)
+    at.run()
     assert not at.exception
     assert at.error and "320106" in at.error[0].value and "350102" in at.error[0].value
 
 
 def test_language_switch_keeps_the_region(at):
     at.selectbox(key="region_choice").set_value("qu")
-    rerun(at)
+    at.run()
     at.radio(key="lang").set_value("en")
-    rerun(at)
+    at.run()
     assert not at.exception
     assert [h.value for h in at.header] == ["Qu County"]
     table = figure_table(at)
     assert "Registered poor population" in table["Figure"].tolist()
     at.radio(key="lang").set_value("zh")
-    rerun(at)
+    at.run()
     assert [h.value for h in at.header] == ["渠县"]
 
 
@@ -87,3 +87,75 @@ def test_sources_page_lists_datasets_and_articles():
     datasets, articles = (df.value for df in app.dataframe)
     assert "MIT" in datasets["许可"].tolist()
     assert len(articles) == 5 and "003_668dea35054aa90f.txt" in articles["文件"].tolist()
+
+
+# ------------------------------------------------------------------------------------------- coverage page
+@pytest.fixture()
+def coverage():
+    app = app_test().run()
+    app.switch_page("pages/coverage.py").run()
+    assert not app.exception
+    return app
+
+
+def metric_values(app):
+    return [m.value for m in app.metric]
+
+
+def table_with(app, column):
+    """Return the first dataframe on screen that has a column (AppTest finds dataframes by position only)."""
+    for frame in app.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+def charts(app):
+    return app.get("vega_lite_chart")
+
+
+def test_coverage_page_shows_union_tables_and_charts(coverage):
+    assert metric_values(coverage) == ["64", "9,976", "100.0%"]
+    zone_table = table_with(coverage, "主导产业")
+    assert len(zone_table) == 6 and zone_table["贫困村"].sum() == 64
+    assert "示意" in zone_table["真实 / 示意"].iloc[0]
+    assert len(charts(coverage)) == 1  # no belts in 黑水: only the yearly chart
+    published = table_with(coverage, "本图计算值")
+    assert (published.loc[published["本图计算值"] != "无法计算", "一致"] == "✓").all()
+    assert any("示意数据" in w.value for w in coverage.warning)
+
+
+def test_year_slider_updates_the_metrics(coverage):
+    coverage.select_slider(key="year").set_value(2018).run()
+    assert not coverage.exception
+    assert metric_values(coverage)[:2] == ["4", "971"]
+    assert [h.value for h in coverage.header] == ["黑水县 · 2018"]
+
+
+def test_region_switch_updates_the_metrics_and_shows_the_whatif_chart(coverage):
+    coverage.selectbox(key="region_choice").set_value("yaan").run()
+    assert not coverage.exception
+    assert metric_values(coverage) == ["151", "44,000", "80.0%"]
+    assert len(charts(coverage)) == 2  # yearly + half-width what-if
+    gaps = table_with(coverage, "距最近分区（公里）")
+    assert len(gaps) == 264 - 151
+
+
+@pytest.mark.parametrize("region_id", [r for r, _, _ in SEEDS])
+def test_illustrative_label_for_every_seed_region(region_id):
+    app = app_test().run()
+    app.selectbox(key="region_choice").set_value(region_id).run()
+    assert any("示意数据" in w.value for w in app.warning)
+    app.switch_page("pages/coverage.py").run()
+    assert not app.exception
+    assert any("示意数据" in w.value for w in app.warning)
+
+
+def test_region_without_villages_says_so():
+    app = app_test().run()
+    app.selectbox(key="region_choice").set_value("__other__").run()
+    app.text_input(key="region_query").set_value("壤塘县").run()
+    app.switch_page("pages/coverage.py").run()
+    assert not app.exception
+    assert any("尚无村庄数据" in i.value for i in app.info)
+    assert not app.warning, "no illustrative label where there is no illustrative data"

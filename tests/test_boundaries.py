@@ -80,6 +80,11 @@ def test_unknown_code_is_reported():
         find_division("999999")
 
 
+def test_unknown_code_suggests_close_codes_by_name():
+    with pytest.raises(BoundaryLookupError, match=r"close codes: .*黑水县 \(513228, county, in 四川省 / 阿坝藏族羌族自治州\)"):
+        find_division("513218")
+
+
 def test_empty_query_explains_what_to_give():
     with pytest.raises(BoundaryLookupError, match="6-digit adcode"):
         find_division("  ")

@@ -63,3 +63,37 @@ def fonts_used_for_heading(page):
     from conftest import fonts_rendering
 
     return fonts_rendering(page, "h2")
+
+
+def test_map_draws_zones_villages_legend_and_the_illustrative_flag(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="黑水县").wait_for(timeout=60_000)
+    frame = map_frame(page)
+    labels = frame.locator(".va-zone-label")
+    labels.first.wait_for(timeout=30_000)
+    assert labels.count() == 6
+    assert "果蔬中蜂民俗沟" in labels.all_inner_texts()[0] or "果蔬中蜂民俗沟" in " ".join(labels.all_inner_texts())
+    # 6 zones + 1 outline + 100 villages as SVG paths
+    frame.locator("path.leaflet-interactive").nth(100).wait_for(timeout=30_000)
+    assert frame.locator("path.leaflet-interactive").count() >= 107
+    legend_text = frame.locator(".va-legend").inner_text()
+    assert "贫困村" in legend_text and "图例" in legend_text
+    assert "示意" in frame.locator(".va-illustrative").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "map_heishui_zones.png"), full_page=True)
+    page.close()
+
+
+def test_shared_link_to_coverage_opens_whole_on_a_fresh_server(browser):
+    """A fresh server's first run goes through Streamlit's legacy pages/ mode: the page must still get the sidebar."""
+    fresh = StreamlitServer()
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{fresh.url}/coverage", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="黑水县 · 2014").wait_for(timeout=60_000)
+        page.get_by_text("地区", exact=True).first.wait_for(timeout=30_000)  # the shared sidebar is there
+        assert page.get_by_text("common", exact=True).count() == 0, "pages/common.py shown as a page"
+        page.screenshot(path=str(ARTIFACTS / "coverage_heishui.png"), full_page=True)
+        page.close()
+    finally:
+        fresh.stop()

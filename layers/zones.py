@@ -1,0 +1,111 @@
+"""Zone layers: valley and county polygons coloured per zone with name labels; belts as corridor + centreline."""
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+import numpy as np
+from shapely.ops import polylabel
+
+from geo.i18n import t
+from geo.zones import corridors
+from layers.boundaries import display_geometry
+
+DEFAULT_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+MAX_LABELLED_ZONES = 20  # above this (e.g. 88 counties) names are in tooltips only
+
+
+def zone_colors(zones: gpd.GeoDataFrame) -> list[str]:
+    """Return one colour per zone: its own when set, else from a qualitative palette."""
+    return [c if isinstance(c, str) and c else DEFAULT_COLORS[i % len(DEFAULT_COLORS)]
+            for i, c in enumerate(zones["color"])]
+
+
+def _properties(zones: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    flag = t("illustrative_short", lang)
+    names = zones["name_zh"] if lang == "zh" else zones["name_en"]
+    return gpd.GeoDataFrame({
+        "zone_id": zones["zone_id"].to_numpy(),
+        "name": [f"{n}（{flag}）" if p == "illustrative" else n for n, p in zip(names, zones["provenance"])],
+        "kind": [t(f"zone_kind_{k}", lang) for k in zones["kind"]],
+        "industries": ["、".join(i) for i in zones["industries"]],
+        "color": zone_colors(zones),
+    }, geometry=zones.geometry.to_numpy(), crs=zones.crs)
+
+
+def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDataFrame | None = None,
+                tolerance_deg: float = 0.0) -> folium.FeatureGroup:
+    """Return a feature group with every zone: polygons, belt corridors (dashed) and centrelines, and name labels."""
+    group = folium.FeatureGroup(name=t("layer_zones", lang), show=True)
+    if len(zones) == 0:
+        return group
+    props = _properties(zones, lang)
+    is_belt = (zones["kind"] == "belt").to_numpy()
+    tooltip_fields = ["name", "kind", "industries"]
+    aliases = [t("zone", lang), t("kind", lang), t("industries", lang)]
+    if is_belt.any():
+        corridor = props[is_belt].set_geometry(corridors(zones[is_belt], clip_to=clip_to).to_numpy())
+        folium.GeoJson(
+            display_geometry(corridor, tolerance_deg=tolerance_deg).to_json(drop_id=True),
+            name=t("layer_belt_corridors", lang),
+            style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.5, "dashArray": "6 4",
+                                      "fillColor": f["properties"]["color"], "fillOpacity": 0.18},
+            tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
+        ).add_to(group)
+        folium.GeoJson(
+            display_geometry(props[is_belt]).to_json(drop_id=True),
+            style_function=lambda f: {"color": f["properties"]["color"], "weight": 4, "opacity": 0.9},
+            tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
+        ).add_to(group)
+    if (~is_belt).any():
+        folium.GeoJson(
+            display_geometry(props[~is_belt], tolerance_deg=tolerance_deg).to_json(drop_id=True),
+            style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.5,
+                                      "fillColor": f["properties"]["color"], "fillOpacity": 0.25},
+            highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.4},
+            tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
+        ).add_to(group)
+    if len(zones) <= MAX_LABELLED_ZONES:
+        names = zones["name_zh"] if lang == "zh" else zones["name_en"]
+        for name, color, point in zip(names, props["color"], _label_points(zones)):
+            folium.Marker(
+                location=[point.y, point.x],
+                icon=folium.DivIcon(html=(
+                    f'<div class="va-zone-label" style="display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;'
+                    f'font:bold 12px \'Noto Sans CJK SC\',sans-serif;color:{color};'
+                    f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{html.escape(name)}</div>'),
+                    icon_size=(0, 0)),
+            ).add_to(group)
+    return group
+
+
+def _label_points(zones: gpd.GeoDataFrame):
+    """Return a WGS84 point inside each zone (polygons) or at the middle of each centreline (belts)."""
+    points = []
+    for geom, kind in zip(zones.geometry, zones["kind"]):
+        if kind == "belt":
+            points.append(geom.interpolate(0.5, normalized=True))
+        else:
+            largest = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+            points.append(polylabel(largest, tolerance=0.001))  # the most inland point: labels sit mid-zone
+    return points
+
+
+def zone_legend_entries(zones: gpd.GeoDataFrame, lang: str) -> list[tuple[str, str]]:
+    """Return legend rows (swatch, label) for up to MAX_LABELLED_ZONES zones."""
+    from layers.legend import swatch
+
+    if len(zones) == 0 or len(zones) > MAX_LABELLED_ZONES:
+        return []
+    names = zones["name_zh"] if lang == "zh" else zones["name_en"]
+    rows = []
+    for name, color, kind, hw in zip(names, zone_colors(zones), zones["kind"], zones["half_width_km"]):
+        if kind == "belt":
+            rows.append((swatch(color, shape="line"), f"{name} · ±{hw:g} km"))
+        else:
+            rows.append((swatch(color), str(name)))
+    return rows
+
+
+__all__ = ["zones_layer", "zone_colors", "zone_legend_entries", "np"]
