@@ -1,11 +1,16 @@
 """Valley Atlas (沟域经济地图): the st.navigation router and the shared sidebar; nothing else."""
+from pathlib import Path
+
 import streamlit as st
 
-from pages.common import mark_app_shell, sidebar
+from geo.i18n import t
+from pages.common import leave_legacy_pages_mode, mark_app_shell, sidebar, write_state_to_url
 
-st.set_page_config(page_title="沟域经济地图 Valley Atlas", page_icon=":material/landscape:", layout="wide")
+FAVICON = str(Path(__file__).resolve().parent / "static" / "favicon.png")  # local: no icon from a CDN
+
+st.set_page_config(page_title="沟域经济地图 Valley Atlas", page_icon=FAVICON, layout="wide")
+leave_legacy_pages_mode()
 lang = sidebar()
-from geo.i18n import t  # noqa: E402  (after set_page_config on purpose: nothing else runs before it)
 
 navigation = st.navigation([
     st.Page("pages/map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
@@ -14,3 +19,4 @@ navigation = st.navigation([
 ])
 mark_app_shell()
 navigation.run()
+write_state_to_url()

@@ -1,6 +1,7 @@
 """Basemap providers, defined in data/basemaps.toml, as folium tile layers."""
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,9 +13,13 @@ import xyzservices.providers as xyz
 BASEMAPS_PATH = Path(__file__).resolve().parent.parent / "data" / "basemaps.toml"
 
 
+class MissingToken(LookupError):
+    """A basemap needs a key that is not configured."""
+
+
 @dataclass(frozen=True)
 class Basemap:
-    """A tile provider (or none): its tiles' URL template, attribution and datum."""
+    """A tile provider (or none): its tiles' URL template, attribution, datum and the key it needs."""
 
     id: str
     name_zh: str
@@ -22,6 +27,10 @@ class Basemap:
     datum: str
     url: str | None = None
     attribution: str | None = None
+    annotation_url: str | None = None
+    subdomains: str = "abc"
+    token: str | None = None  # name of the environment variable / secret holding the key
+    max_zoom: int = 19
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -34,20 +43,42 @@ def basemaps() -> dict[str, Basemap]:
         entries = tomllib.load(fh)["basemaps"]
     out = {}
     for entry in entries:
-        url, attribution = entry.get("url"), entry.get("attribution")
+        values = {k: v for k, v in entry.items() if k != "xyzservices"}
         if "xyzservices" in entry:
             provider = xyz.query_name(entry["xyzservices"])
-            url, attribution = provider.build_url(), provider.html_attribution
-        out[entry["id"]] = Basemap(
-            id=entry["id"], name_zh=entry["name_zh"], name_en=entry["name_en"], datum=entry["datum"],
-            url=url, attribution=attribution,
-        )
+            values["url"] = provider.build_url()
+            values["attribution"] = provider.html_attribution
+            values["max_zoom"] = int(provider.get("max_zoom", 19))
+            if "subdomains" in provider:
+                values["subdomains"] = provider["subdomains"]
+        out[entry["id"]] = Basemap(**values)
     return out
 
 
-def basemap_layer(basemap_id: str) -> folium.TileLayer | None:
-    """Return the tile layer of a basemap, or None for the offline 'none' basemap."""
+def resolve_token(basemap: Basemap, secrets: dict | None = None) -> str | None:
+    """Return the key a basemap needs from the environment, else from the given secrets; None when absent."""
+    if basemap.token is None:
+        return None
+    value = os.environ.get(basemap.token) or (secrets or {}).get(basemap.token)
+    return value or None
+
+
+def basemap_layers(basemap_id: str, *, token: str | None = None) -> list[folium.TileLayer]:
+    """Return the tile layers of a basemap (tiles, then annotations); [] for 'none'.
+
+    Raises MissingToken when the provider needs a key and none is given.
+    """
     basemap = basemaps()[basemap_id]
     if basemap.url is None:
-        return None
-    return folium.TileLayer(tiles=basemap.url, attr=basemap.attribution, name=basemap.name_en, control=False)
+        return []
+    if basemap.token and not token:
+        raise MissingToken(f"{basemap.name_en} needs a key: set the environment variable {basemap.token} "
+                           f"or add {basemap.token} to .streamlit/secrets.toml")
+    layers = []
+    for url in (basemap.url, basemap.annotation_url):
+        if url:
+            layers.append(folium.TileLayer(
+                tiles=url.replace("{tk}", token or ""), attr=basemap.attribution, name=basemap.name_en,
+                control=False, subdomains=basemap.subdomains, max_zoom=basemap.max_zoom, overlay=url != basemap.url,
+            ))
+    return layers

@@ -5,15 +5,14 @@ import folium
 import geopandas as gpd
 import shapely
 
-from geo.crs import require_crs
+from layers.display import to_display
 
 DISPLAY_DECIMALS = 5  # ~1 m at these latitudes: enough for display, keeps the map HTML small
 
 
-def display_geometry(frame: gpd.GeoDataFrame, *, tolerance_deg: float = 0.0) -> gpd.GeoDataFrame:
-    """Return a WGS84 copy simplified by a tolerance (degrees, display only) with coordinates rounded for the map."""
-    require_crs(frame, "layer")
-    out = frame.to_crs(4326)
+def display_geometry(frame: gpd.GeoDataFrame, *, tolerance_deg: float = 0.0, datum: str = "wgs84") -> gpd.GeoDataFrame:
+    """Return a copy in the display datum, simplified by a tolerance (degrees, display only), coordinates rounded."""
+    out = to_display(frame, datum)
     geoms = out.geometry.values
     if tolerance_deg > 0:
         geoms = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
@@ -22,9 +21,10 @@ def display_geometry(frame: gpd.GeoDataFrame, *, tolerance_deg: float = 0.0) -> 
 
 
 def boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, outline_only: bool = False,
-                   color: str = "#333333", weight: float = 1.5, tolerance_deg: float = 0.0) -> folium.GeoJson:
-    """Return a GeoJson layer of administrative boundaries (WGS84) with name/adcode tooltips."""
-    shown = display_geometry(boundaries[["adcode", "name", "geometry"]], tolerance_deg=tolerance_deg)
+                   color: str = "#333333", weight: float = 1.5, tolerance_deg: float = 0.0,
+                   datum: str = "wgs84") -> folium.GeoJson:
+    """Return a GeoJson layer of administrative boundaries with name/adcode tooltips, in the display datum."""
+    shown = display_geometry(boundaries[["adcode", "name", "geometry"]], tolerance_deg=tolerance_deg, datum=datum)
     return folium.GeoJson(
         shown.to_json(drop_id=True),
         name=name,

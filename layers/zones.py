@@ -11,6 +11,7 @@ from shapely.ops import polylabel
 from geo.i18n import t
 from geo.zones import corridors
 from layers.boundaries import display_geometry
+from layers.display import to_display
 
 DEFAULT_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 MAX_LABELLED_ZONES = 20  # above this (e.g. 88 counties) names are in tooltips only
@@ -35,7 +36,7 @@ def _properties(zones: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
 
 
 def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDataFrame | None = None,
-                tolerance_deg: float = 0.0) -> folium.FeatureGroup:
+                tolerance_deg: float = 0.0, datum: str = "wgs84") -> folium.FeatureGroup:
     """Return a feature group with every zone: polygons, belt corridors (dashed) and centrelines, and name labels."""
     group = folium.FeatureGroup(name=t("layer_zones", lang), show=True)
     if len(zones) == 0:
@@ -47,20 +48,20 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
     if is_belt.any():
         corridor = props[is_belt].set_geometry(corridors(zones[is_belt], clip_to=clip_to).to_numpy())
         folium.GeoJson(
-            display_geometry(corridor, tolerance_deg=tolerance_deg).to_json(drop_id=True),
+            display_geometry(corridor, tolerance_deg=tolerance_deg, datum=datum).to_json(drop_id=True),
             name=t("layer_belt_corridors", lang),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.5, "dashArray": "6 4",
                                       "fillColor": f["properties"]["color"], "fillOpacity": 0.18},
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
         folium.GeoJson(
-            display_geometry(props[is_belt]).to_json(drop_id=True),
+            display_geometry(props[is_belt], datum=datum).to_json(drop_id=True),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": 4, "opacity": 0.9},
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
     if (~is_belt).any():
         folium.GeoJson(
-            display_geometry(props[~is_belt], tolerance_deg=tolerance_deg).to_json(drop_id=True),
+            display_geometry(props[~is_belt], tolerance_deg=tolerance_deg, datum=datum).to_json(drop_id=True),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.5,
                                       "fillColor": f["properties"]["color"], "fillOpacity": 0.25},
             highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.4},
@@ -68,7 +69,7 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
         ).add_to(group)
     if len(zones) <= MAX_LABELLED_ZONES:
         names = zones["name_zh"] if lang == "zh" else zones["name_en"]
-        for name, color, point in zip(names, props["color"], _label_points(zones)):
+        for name, color, point in zip(names, props["color"], _label_points(to_display(zones, datum))):
             folium.Marker(
                 location=[point.y, point.x],
                 icon=folium.DivIcon(html=(
@@ -108,4 +109,14 @@ def zone_legend_entries(zones: gpd.GeoDataFrame, lang: str) -> list[tuple[str, s
     return rows
 
 
-__all__ = ["zones_layer", "zone_colors", "zone_legend_entries", "np"]
+
+
+
+def highlight_layer(zones: gpd.GeoDataFrame, *, clip_to=None, datum: str = "wgs84") -> folium.FeatureGroup:
+    """Return a feature group outlining the selected zone(s) boldly (belts as their corridor)."""
+    group = folium.FeatureGroup(name="selection", show=True)
+    shapes = gpd.GeoDataFrame({"zone_id": zones["zone_id"].to_numpy()},
+                              geometry=corridors(zones, clip_to=clip_to).to_numpy(), crs=4326)
+    folium.GeoJson(display_geometry(shapes, datum=datum).to_json(drop_id=True),
+                   style_function=lambda f: {"color": "#00bcd4", "weight": 5, "fill": False}).add_to(group)
+    return group

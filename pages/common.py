@@ -22,18 +22,114 @@ def mark_app_shell() -> None:
     st.session_state[APP_SHELL_MARK] = True
 
 
-def require_app_shell() -> None:
-    """Rerun through app.py when Streamlit ran a page file directly.
+def _leave_legacy_pages_mode() -> None:
+    from streamlit.runtime.pages_manager import PagesManager
 
-    Streamlit sees the pages/ folder and, on a fresh server's first run (and on every AppTest run), runs the page
-    of the URL as a legacy pages/ script, skipping app.py, its st.navigation and the shared sidebar. st.navigation
-    turns that mode off; here we turn it off ourselves and rerun, so a shared link to /coverage opens whole.
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+def leave_legacy_pages_mode() -> None:
+    """Restart the run through st.navigation when Streamlit started it in its legacy pages/ mode.
+
+    Streamlit sees the pages/ folder and runs a fresh server's first run in its legacy multipage mode: either
+    app.py as a legacy "main page" (widgets then live under another page id and lose the values a shared link
+    gave them on the next rerun) or, for a link to /coverage, the page file alone without app.py and its sidebar.
+    st.navigation turns that mode off for good; app.py (here) and every page (require_app_shell) turn it off
+    before drawing anything and rerun, so a shared link opens whole.
     """
-    if not st.session_state.pop(APP_SHELL_MARK, False):
-        from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.pages_manager import PagesManager
 
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if PagesManager.uses_pages_directory:
+        _leave_legacy_pages_mode()
+
+
+def require_app_shell() -> None:
+    """Rerun through app.py when Streamlit ran a page file directly (see leave_legacy_pages_mode)."""
+    if not st.session_state.pop(APP_SHELL_MARK, False):
+        _leave_legacy_pages_mode()
+
+
+URL_RESTORED = "_url_restored"  # session flag: the link's query parameters were read once
+LAYER_CHOICES = ("zones", "villages", "counties", "choropleth")
+DEFAULT_LAYERS = ["zones", "villages", "counties"]
+
+
+def restore_state_from_url() -> None:
+    """On a session's first run, copy the link's query parameters into the widgets' state (invalid ones ignored)."""
+    if st.session_state.get(URL_RESTORED):
+        return
+    st.session_state[URL_RESTORED] = True
+    params = st.query_params
+    ignored = []
+    seeds = {r.id for r in load_registry().regions}
+    if "lang" in params:
+        if params["lang"] in LANGUAGES:
+            st.session_state["lang"] = params["lang"]
+        else:
+            ignored.append(("lang", params["lang"]))
+    if "region" in params:
+        if params["region"] in seeds:
+            st.session_state["region_choice"] = params["region"]
+        else:
+            st.session_state["region_choice"] = OTHER_REGION
+            st.session_state["region_query"] = params["region"]
+    if "year" in params:
+        if params["year"].isdigit() and int(params["year"]) in YEARS:
+            st.session_state["year"] = int(params["year"])
+        else:
+            ignored.append(("year", params["year"]))
+    if "basemap" in params:
+        if params["basemap"] in basemaps():
+            st.session_state["basemap"] = params["basemap"]
+        else:
+            ignored.append(("basemap", params["basemap"]))
+    if "layers" in params:
+        chosen = [v for v in params["layers"].split(",") if v in LAYER_CHOICES]
+        st.session_state["layers"] = chosen
+    if "zone" in params:
+        st.session_state["selected_zone"] = params["zone"]
+    if "view" in params:
+        try:
+            lat, lon, zoom = (float(v) for v in params["view"].split(","))
+            st.session_state["view"] = {"lat": lat, "lon": lon, "zoom": int(zoom)}
+        except ValueError:
+            ignored.append(("view", params["view"]))
+    if params.get("present") == "1":
+        st.session_state["present"] = True
+    st.session_state["_url_ignored"] = ignored
+
+
+def state_query_params() -> dict[str, str]:
+    """Return the shareable state (region, year, zone, basemap, layers, view, language, presentation) as parameters."""
+    state = st.session_state
+    choice = state.get("region_choice", "heishui")
+    region = state.get("region_query", "") if choice == OTHER_REGION else choice
+    out = {"region": region, "year": str(state.get("year", YEARS[0])), "basemap": state.get("basemap", "osm"),
+           "lang": state.get("lang", DEFAULT_LANGUAGE), "layers": ",".join(state.get("layers", DEFAULT_LAYERS))}
+    if state.get("selected_zone"):
+        out["zone"] = state["selected_zone"]
+    view = state.get("view")
+    if view:
+        out["view"] = f"{view['lat']:.5f},{view['lon']:.5f},{int(view['zoom'])}"
+    if state.get("present"):
+        out["present"] = "1"
+    return {k: v for k, v in out.items() if v}
+
+
+def write_state_to_url() -> None:
+    """Put the shareable state in the address bar (only when it changed)."""
+    wanted = state_query_params()
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def share_link() -> str:
+    """Return a link that reopens the current view."""
+    from urllib.parse import urlencode
+
+    base = (st.context.url or "").split("?")[0]
+    return f"{base}?{urlencode(state_query_params())}"
 
 
 def current_lang() -> str:
@@ -43,6 +139,7 @@ def current_lang() -> str:
 
 def sidebar() -> str:
     """Draw the shared sidebar (language, region, basemap) and return the UI language."""
+    restore_state_from_url()
     with st.sidebar:
         lang = current_lang()
         st.title(t("app_title", lang))
@@ -55,10 +152,13 @@ def sidebar() -> str:
         st.selectbox(t("region", lang), seeds + [OTHER_REGION], key="region_choice", format_func=names.get)
         if st.session_state.get("region_choice") == OTHER_REGION:
             st.text_input(t("region_query", lang), key="region_query", help=t("region_query_help", lang))
-        st.select_slider(t("year", lang), options=list(YEARS), key="year", value=st.session_state.get("year", 2014))
+        st.session_state.setdefault("year", YEARS[0])
+        st.select_slider(t("year", lang), options=list(YEARS), key="year")
         options = list(basemaps())
         st.selectbox(t("basemap", lang), options, key="basemap",
                      format_func=lambda b: basemaps()[b].name(lang))
+        for key, value in st.session_state.pop("_url_ignored", []):
+            st.warning(t("url_ignored", lang, param=key, value=value))
     return lang
 
 
@@ -108,7 +208,8 @@ def illustrative_notice(data: RegionData, lang: str) -> None:
         st.warning(t("illustrative_badge", lang), icon=":material/info:")
 
 
-def show_map(fmap, *, key: str, returned_objects: list[str] | None = None, feature_groups=None):
+def show_map(fmap, *, key: str, returned_objects: list[str] | None = None, feature_groups=None,
+             height: int | None = None):
     """Render a folium map with a stable key, local assets, only the returned objects the page uses, and the
     changing layers passed as feature groups so that the map itself does not reload when they change."""
     from streamlit_folium import st_folium
@@ -116,5 +217,5 @@ def show_map(fmap, *, key: str, returned_objects: list[str] | None = None, featu
     use_local_assets(fmap)
     for group in feature_groups or []:
         use_local_assets(group)
-    return st_folium(fmap, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
-                     returned_objects=returned_objects or [], feature_group_to_add=feature_groups)
+    return st_folium(fmap, key=key, height=height or MAP_HEIGHT_PX, use_container_width=True,
+                     returned_objects=returned_objects or [], feature_group_to_add=feature_groups or None)

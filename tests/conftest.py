@@ -134,3 +134,26 @@ def fonts_rendering(page, selector: str, frame=None) -> dict[str, int]:
         raise AssertionError(f"no element matches {selector!r}")
     fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
     return {f["familyName"]: f["glyphCount"] for f in fonts}
+
+
+def fonts_rendering_in_frame(page, selector: str) -> dict[str, int]:
+    """Like fonts_rendering, for the first element matching a selector inside any iframe of the page."""
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+    documents = []
+
+    def walk(node):
+        if node.get("contentDocument"):
+            documents.append(node["contentDocument"]["nodeId"])
+        for child in node.get("children", []) + ([node["contentDocument"]] if node.get("contentDocument") else []):
+            walk(child)
+
+    walk(root)
+    for doc in documents:
+        found = session.send("DOM.querySelector", {"nodeId": doc, "selector": selector})
+        if found.get("nodeId"):
+            fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": found["nodeId"]})["fonts"]
+            return {f["familyName"]: f["glyphCount"] for f in fonts}
+    raise AssertionError(f"no element in any frame matches {selector!r}")

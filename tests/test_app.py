@@ -159,3 +159,82 @@ def test_region_without_villages_says_so():
     assert not app.exception
     assert any("尚无村庄数据" in i.value for i in app.info)
     assert not app.warning, "no illustrative label where there is no illustrative data"
+
+
+# ------------------------------------------------------------------------------------------- shareable state
+def test_query_params_restore_region_year_zone_and_basemap():
+    app = app_test()
+    app.query_params.update({"region": "yaan", "year": "2018", "zone": "yaan-tea", "basemap": "none", "lang": "en"})
+    app.run()
+    assert not app.exception
+    assert [h.value for h in app.header] == ["Ya'an City"]
+    assert app.select_slider(key="year").value == 2018
+    assert app.selectbox(key="basemap").value == "none"
+    assert app.session_state["selected_zone"] == "yaan-tea"
+    assert [m.label for m in app.metric][:3] == ["Villages", "Poverty villages", "Poor population"]
+    from geo.atlas import load_region_data
+    from geo.report import metrics_report
+    tea = next(z for z in metrics_report(load_region_data("yaan"), 2018)["zones"] if z["zone_id"] == "yaan-tea")
+    assert [m.value for m in app.metric][:3] == [f"{tea['villages']:,}", f"{tea['poverty_villages']:,}",
+                                                 f"{tea['poor_population']:,}"]
+    assert dict(app.query_params)["year"] in (["2018"], "2018")
+
+
+def test_any_county_by_code_from_the_link():
+    app = app_test()
+    app.query_params["region"] = "350102"
+    app.run()
+    assert not app.exception and [h.value for h in app.header] == ["鼓楼区"]
+
+
+def test_invalid_link_parameters_are_reported_and_ignored():
+    app = app_test()
+    app.query_params.update({"year": "1999", "basemap": "bing"})
+    app.run()
+    assert not app.exception
+    assert app.select_slider(key="year").value == 2014
+    texts = " ".join(w.value for w in app.sidebar.warning)
+    assert "year=1999" in texts and "basemap=bing" in texts
+
+
+def test_state_is_written_to_the_link():
+    app = app_test().run()
+    app.selectbox(key="region_choice").set_value("qu").run()
+    app.select_slider(key="year").set_value(2019).run()
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(app.query_params).items()}
+    assert params["region"] == "qu" and params["year"] == "2019" and params["lang"] == "zh"
+    assert any("region=qu" in c.value and "year=2019" in c.value for c in app.code), "no copyable share link"
+
+
+def test_presentation_mode_hides_the_controls_and_back():
+    app = app_test().run()
+    assert [h.value for h in app.header] == ["黑水县"]
+    app.toggle(key="present").set_value(True).run()
+    assert not app.exception
+    assert not app.header, "the page header should give way to the map title"
+    assert any('data-testid="stSidebar"' in m.value for m in app.markdown), "the sidebar is not hidden"
+    assert not app.code, "no share-link box in presentation mode"
+    app.toggle(key="present").set_value(False).run()
+    assert [h.value for h in app.header] == ["黑水县"]
+
+
+def test_language_switch_keeps_region_year_and_zone():
+    app = app_test()
+    app.query_params.update({"region": "heishui", "year": "2016", "zone": "heishui-z2"})
+    app.run()
+    app.radio(key="lang").set_value("en").run()
+    assert not app.exception
+    assert [h.value for h in app.header] == ["Heishui County"]
+    assert app.select_slider(key="year").value == 2016
+    assert app.session_state["selected_zone"] == "heishui-z2"
+    assert any("Walnut" in m.value for m in app.markdown)  # the inspected zone's English name
+
+
+def test_layers_choice_and_choropleth():
+    app = app_test().run()
+    app.selectbox(key="region_choice").set_value("guizhou").run()
+    app.multiselect(key="layers").set_value(["choropleth", "villages"]).run()
+    assert not app.exception
+    assert app.selectbox(key="choropleth_metric").value == "poor_population"
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(app.query_params).items()}
+    assert params["layers"] == "choropleth,villages"

@@ -97,3 +97,78 @@ def test_shared_link_to_coverage_opens_whole_on_a_fresh_server(browser):
         page.close()
     finally:
         fresh.stop()
+
+
+def test_clicking_a_zone_shows_its_metrics_and_the_map_keeps_its_view(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server.url}/?region=heishui&year=2014", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="黑水县").wait_for(timeout=60_000)
+    frame = map_frame(page)
+    frame.locator(".va-zone-label").first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(1500)
+    # move the map as a user would, and mark the page so that a reload would show
+    inner = page.frame_locator("iframe[title*='streamlit_folium']").first.locator("body")
+    inner.evaluate("() => { window.__still_here = true; window.map.setView([32.10, 102.95], 10); }")
+    page.wait_for_timeout(2500)
+    view_before = inner.evaluate("() => [window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]")
+    # click the zone under the map's centre (a polygon, not a village: fire the click on the zone layer itself)
+    zone_id = inner.evaluate("""() => {
+        let hit = null;
+        window.map.eachLayer(l => {
+            if (!hit && l.feature && l.feature.properties && l.feature.properties.zone_id && l.getBounds &&
+                l.getBounds().contains(window.map.getCenter())) { hit = l; }
+        });
+        hit.fire('click', {latlng: window.map.getCenter(), target: hit, sourceTarget: hit, layer: hit});
+        return hit.feature.properties.zone_id;
+    }""")
+    page.get_by_text("分区：").first.wait_for(timeout=30_000)
+    metrics = page.locator("[data-testid=stMetric]").all_inner_texts()
+    assert any("贫困村" in m for m in metrics)
+    assert f"zone={zone_id}" in page.url
+    page.wait_for_timeout(1500)
+    assert inner.evaluate("() => window.__still_here === true"), "the map reloaded after the click"
+    view_after = inner.evaluate("() => [window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]")
+    assert view_after == pytest.approx(view_before, abs=1e-6)
+    page.close()
+
+
+def test_map_draws_with_the_network_unreachable(server, browser):
+    """An intranet: every request that is not to the app is refused. The map still draws (outline, zones)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    refused = []
+
+    def only_the_app(route):
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            refused.append((route.request.resource_type, route.request.url))
+            route.abort()
+
+    page.route("**/*", only_the_app)
+    page.goto(f"{server.url}/?region=heishui&basemap=none", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="黑水县").wait_for(timeout=60_000)
+    frame = map_frame(page)
+    frame.locator("path.leaflet-interactive").nth(50).wait_for(timeout=30_000)
+    assert frame.locator(".va-zone-label").count() == 6
+    needed = [(kind, url) for kind, url in refused if kind in ("script", "stylesheet", "font", "xhr", "fetch")]
+    assert not needed, f"the app needed assets from outside: {needed}"
+    assert not refused, f"basemap 'none' still asked the outside for {refused[:5]}"
+    page.close()
+
+
+def test_presentation_mode_screenshot_has_chinese_legend_glyphs(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{server.url}/?region=yaan&year=2014&present=1&basemap=none", wait_until="domcontentloaded")
+    frame = map_frame(page)
+    frame.locator(".va-legend").wait_for(timeout=30_000)
+    frame.locator(".va-title").wait_for(timeout=30_000)
+    assert not page.locator("section[data-testid='stSidebar']").is_visible()
+    assert "雅安市" in frame.locator(".va-title").inner_text()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "presentation_yaan.png"))
+    from conftest import fonts_rendering_in_frame
+    for selector, glyphs in ((".va-legend > div", 2), (".va-title", 8)):  # "图例"; "雅安市 · 2014 年 · 覆盖情况"
+        fonts = fonts_rendering_in_frame(page, selector)
+        cjk = sum(n for family, n in fonts.items() if family.startswith(CJK_FAMILIES))
+        assert cjk >= glyphs, f"{selector} drawn with {fonts}"
+    page.close()

@@ -23,7 +23,7 @@ def test_every_key_used_in_code_exists():
     used = set()
     for path in list(ROOT.glob("*.py")) + list(ROOT.glob("pages/*.py")) + list(ROOT.glob("layers/*.py")) + \
             list(ROOT.glob("briefing/*.py")):
-        used |= set(re.findall(r"""\bt\(\s*f?["']([a-z_]+)["']""", path.read_text(encoding="utf-8")))
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_0-9]+)["']\s*[,)]""", path.read_text(encoding="utf-8")))
     assert used, "found no t(...) calls: the scan is broken"
     assert used <= set(strings("zh")), sorted(used - set(strings("zh")))
 
@@ -33,3 +33,14 @@ def test_chinese_is_default_and_formatting_works():
     assert t("datum_badge", "en", datum="WGS84") == "Datum: WGS84"
     with pytest.raises(ValueError, match="unknown language 'fr'"):
         t("app_title", "fr")
+
+
+def test_keys_built_from_data_values_exist():
+    from geo.boundaries import LEVELS
+    from geo.zones import PROVENANCES, ZONE_KINDS
+    from layers.villages import STATUS_COLORS
+
+    needed = ([f"zone_kind_{k}" for k in ZONE_KINDS] + [f"provenance_{p}" for p in PROVENANCES]
+              + [f"status_{s}" for s in STATUS_COLORS] + [f"level_{lv}" for lv in LEVELS])
+    for lang in LANGUAGES:
+        assert not [k for k in needed if k not in strings(lang)], lang

@@ -24,7 +24,7 @@ def heishui():
 
 
 def test_boundary_layer_puts_wgs84_coordinates_in_the_html(heishui):
-    fmap = atlas_map(heishui.total_bounds, lang="zh")
+    fmap = atlas_map(heishui, lang="zh")
     boundary_layer(heishui, name="行政区界线").add_to(fmap)
     html = render(fmap)
     [data] = geojson_payloads(html)
@@ -40,12 +40,12 @@ def test_boundary_layer_puts_wgs84_coordinates_in_the_html(heishui):
 
 @pytest.mark.parametrize("lang, text", [("zh", "坐标系：WGS84"), ("en", "Datum: WGS84")])
 def test_map_shows_its_datum(heishui, lang, text):
-    html = render(atlas_map(heishui.total_bounds, lang=lang))
+    html = render(atlas_map(heishui, lang=lang))
     assert "va-datum-badge" in html and json.dumps(text) in html
 
 
 def test_every_script_and_stylesheet_is_served_by_the_app(heishui):
-    fmap = atlas_map(heishui.total_bounds)
+    fmap = atlas_map(heishui)
     html = render(fmap)
     urls = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert urls, "no asset URLs found: the scan is broken"
@@ -81,7 +81,99 @@ def test_basemap_registry_entries_are_complete():
 
 
 def test_none_basemap_has_no_tiles(heishui):
-    html = render(atlas_map(heishui.total_bounds, basemap_id="none"))
+    html = render(atlas_map(heishui, basemap_id="none"))
     assert "tile.openstreetmap" not in html and "L.tileLayer" not in html
-    html = render(atlas_map(heishui.total_bounds, basemap_id="osm"))
+    html = render(atlas_map(heishui, basemap_id="osm"))
     assert "L.tileLayer" in html
+
+
+# ------------------------------------------------------------------------------------------- datums on the map
+def first_vertex(html):
+    payloads = geojson_payloads(html)
+    coords = payloads[0]["features"][0]["geometry"]["coordinates"]
+    while isinstance(coords[0], list):
+        coords = coords[0]
+    return coords
+
+
+@pytest.mark.parametrize("basemap_id, expected_shift_m", [("osm", 0.0), ("tianditu_vec", 0.0), ("gaode", 310.0)])
+def test_overlays_are_shifted_to_the_basemap_datum(heishui, basemap_id, expected_shift_m):
+    from conftest import metres_between
+    from geo.crs import wgs84_to_gcj02
+
+    fmap = atlas_map(heishui, basemap_id=basemap_id, token="test-key")
+    boundary_layer(heishui, name="x", datum=basemaps()[basemap_id].datum).add_to(fmap)
+    lon, lat = first_vertex(render(fmap))
+    ours = heishui.geometry.iloc[0].geoms[0].exterior.coords[0]
+    shift = metres_between(ours[0], ours[1], lon, lat)
+    assert abs(shift - expected_shift_m) < 40, f"{basemap_id}: vertex moved {shift:.0f} m"
+    if basemap_id == "gaode":
+        g_lon, g_lat = wgs84_to_gcj02(ours[0], ours[1])
+        assert abs(lon - g_lon) < 2e-5 and abs(lat - g_lat) < 2e-5
+
+
+def test_village_and_zone_layers_follow_the_datum():
+    from geo.atlas import load_region_data
+    from layers.villages import village_records
+    from layers.zones import zones_layer
+
+    data = load_region_data("heishui")
+    wgs = village_records(data.villages, 2014, datum="wgs84")
+    gcj = village_records(data.villages, 2014, datum="gcj02")
+    from conftest import metres_between
+    d = metres_between(wgs[0][1], wgs[0][0], gcj[0][1], gcj[0][0])
+    assert 250 < d < 400
+    fmap = atlas_map(data.outline, basemap_id="gaode")
+    zones_layer(data.zones, datum="gcj02").add_to(fmap)
+    html = render(fmap)
+    assert "GCJ-02" in html  # the datum badge says so
+
+
+def test_click_on_a_gaode_map_is_shifted_back():
+    from geo.crs import wgs84_to_gcj02
+    from layers.display import click_to_wgs84
+
+    g_lon, g_lat = wgs84_to_gcj02(103.0, 32.0)
+    lon, lat = click_to_wgs84(float(g_lon), float(g_lat), "gcj02")
+    assert abs(lon - 103.0) < 1e-9 and abs(lat - 32.0) < 1e-9
+    assert click_to_wgs84(103.0, 32.0, "wgs84") == (103.0, 32.0)
+
+
+def test_tianditu_without_a_key_says_how_to_configure_it(heishui, monkeypatch):
+    from layers.basemaps import MissingToken, basemap_layers, resolve_token
+
+    monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
+    assert resolve_token(basemaps()["tianditu_vec"]) is None
+    with pytest.raises(MissingToken, match="TIANDITU_TOKEN"):
+        atlas_map(heishui, basemap_id="tianditu_vec")
+    monkeypatch.setenv("TIANDITU_TOKEN", "abc123")
+    token = resolve_token(basemaps()["tianditu_vec"])
+    assert token == "abc123"
+    layers = basemap_layers("tianditu_img", token=token)
+    assert len(layers) == 2 and all("tk=abc123" in layer.tiles for layer in layers)  # imagery + annotation
+    assert resolve_token(basemaps()["tianditu_vec"], {"TIANDITU_TOKEN": "s3cret"}) == "abc123"  # env wins
+    monkeypatch.delenv("TIANDITU_TOKEN")
+    assert resolve_token(basemaps()["tianditu_vec"], {"TIANDITU_TOKEN": "s3cret"}) == "s3cret"
+
+
+def test_every_provider_has_url_attribution_and_datum():
+    ids = set(basemaps())
+    assert {"osm", "tianditu_vec", "tianditu_img", "gaode", "none"} <= ids
+    assert basemaps()["gaode"].datum == "gcj02" and basemaps()["tianditu_vec"].datum == "cgcs2000"
+
+
+def test_choropleth_classes_and_legend():
+    import pandas as pd
+    from geo.atlas import load_region_data
+    from layers.choropleth import YLORRD_5, choropleth_layer, classify
+
+    classes, bounds = classify(pd.Series([1, 2, 3, 10, 11, 12, 50, 51, 100, 101]))
+    assert len(bounds) == 5 and bounds[-1] == 101 and classes.min() == 0 and classes.max() == 4
+    data = load_region_data("heishui")
+    values = pd.Series(range(6), index=data.zones.index, dtype=float)
+    group, rows = choropleth_layer(data.zones, values, name="c", value_label="v")
+    assert len(rows) == 5
+    fmap = atlas_map(data.outline)
+    group.add_to(fmap)
+    html = render(fmap)
+    assert YLORRD_5[-1] in html and YLORRD_5[0] in html
