@@ -20,8 +20,12 @@ HEADERS_ZH = {
     "poor_population_total": "贫困人口总数（人）", "figure": "指标编号", "label_zh": "指标", "label_en": "Figure",
     "published": "公开数值", "qualifier": "限定", "garbled": "原文乱码", "computed": "本图计算值", "unit": "单位",
     "year": "年份", "when": "年份/时期", "match": "是否一致", "source": "来源文件", "assumption": "计算假设",
+    "lon": "经度", "lat": "纬度", "county": "区县代码", "rural_population": "农村户籍人口",
+    "poverty_village": "贫困村", "identified_year": "识别年份", "exit_year": "退出年份", "status": "当年状态",
+    "covered": "在分区内", "poor_households": "贫困户数", "high_cold": "高寒山区村", "resident_team": "驻村工作队",
+    "datum": "坐标系",
 }
-TEXT_COLUMNS = {"code", "zone_id", "village_id", "nearest_zone_id"}  # kept as text (12-digit codes!)
+TEXT_COLUMNS = {"code", "zone_id", "village_id", "nearest_zone_id", "county"}  # kept as text (12-digit codes!)
 ILLUSTRATIVE_NOTE = "示意数据（illustrative）：分区与村庄为示意数据，仅供演示，非真实位置或贫困状况"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WARN_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -63,8 +67,8 @@ def _sheet(book: Workbook, title: str, rows: list[dict], *, illustrative: bool, 
     sheet.freeze_panes = sheet.cell(row=start + 1, column=1)
 
 
-def write_metrics_workbook(report: dict, path: Path | str) -> None:
-    """Write zones, union, gaps and published-vs-computed sheets of a metrics report to an .xlsx file."""
+def write_metrics_workbook(report: dict, path, *, villages: list[dict] | None = None) -> None:
+    """Write zones, union, gaps, published-vs-computed (and, if given, villages) sheets to an .xlsx file or stream."""
     book = Workbook()
     book.remove(book.active)
     title = f"{report['region_name']} {report['year']} 年覆盖情况"
@@ -73,6 +77,8 @@ def write_metrics_workbook(report: dict, path: Path | str) -> None:
     _sheet(book, "合计", [report["union"]], illustrative=flag, caption=f"{title} — 合计（同一村只计一次）")
     _sheet(book, "缺口名单", report["gaps"], illustrative=flag, caption=f"{title} — 分区外的贫困村")
     _sheet(book, "公开数据对照", report["published"], illustrative=flag, caption=f"{title} — 公开数据与计算值对照")
+    if villages is not None:
+        _sheet(book, "村庄名单", villages, illustrative=flag, caption=f"{title} — 村庄名单（含覆盖标记）")
     meta = book.create_sheet("说明")
     meta.append(["地区", report["region_name"]])
     meta.append(["行政区划代码", report["adcode"]])

@@ -1,9 +1,12 @@
 """Administrative boundary layers."""
 from __future__ import annotations
 
+import html
+
 import folium
 import geopandas as gpd
 import shapely
+from shapely.ops import polylabel
 
 from layers.display import to_display
 
@@ -22,9 +25,24 @@ def display_geometry(frame: gpd.GeoDataFrame, *, tolerance_deg: float = 0.0, dat
 
 def boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, outline_only: bool = False,
                    color: str = "#333333", weight: float = 1.5, tolerance_deg: float = 0.0,
-                   datum: str = "wgs84") -> folium.GeoJson:
-    """Return a GeoJson layer of administrative boundaries with name/adcode tooltips, in the display datum."""
+                   datum: str = "wgs84", labels: bool = False):
+    """Return a layer of administrative boundaries with name/adcode tooltips (and name labels), in the display datum."""
     shown = display_geometry(boundaries[["adcode", "name", "geometry"]], tolerance_deg=tolerance_deg, datum=datum)
+    outline = _outline_geojson(shown, name, outline_only, color, weight)
+    if not labels:
+        return outline
+    group = folium.FeatureGroup(name=name)
+    outline.add_to(group)
+    for label, geom in zip(shown["name"], shown.geometry):
+        point = polylabel(max(getattr(geom, "geoms", [geom]), key=lambda g: g.area), tolerance=0.001)
+        folium.Marker([point.y, point.x], icon=folium.DivIcon(icon_size=(0, 0), html=(
+            f'<div class="va-county-label" style="display:inline-block;transform:translate(-50%,-50%);'
+            f'white-space:nowrap;font:12px \'Noto Sans CJK SC\',sans-serif;color:#555;'
+            f'text-shadow:0 0 2px #fff,0 0 2px #fff">{html.escape(label)}</div>'))).add_to(group)
+    return group
+
+
+def _outline_geojson(shown, name, outline_only, color, weight) -> folium.GeoJson:
     return folium.GeoJson(
         shown.to_json(drop_id=True),
         name=name,

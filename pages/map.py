@@ -149,7 +149,7 @@ if region is not None:
         is_county_zones = len(data.zones) and (data.zones["kind"] == "county").all()
         if "counties" in layers and len(counties) > 1 and not is_county_zones:
             boundary_layer(counties, name=t("layer_counties", lang), weight=1, color="#666666",
-                           tolerance_deg=tolerance, datum=datum).add_to(fmap)
+                           tolerance_deg=tolerance, datum=datum, labels=len(counties) <= 20).add_to(fmap)
         boundary_layer(outline, name=region.name(lang), outline_only=True, weight=3, color="#c0392b",
                        tolerance_deg=tolerance, datum=datum).add_to(fmap)
         report = cached_report(region.key, year, lang)

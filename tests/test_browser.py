@@ -172,3 +172,21 @@ def test_presentation_mode_screenshot_has_chinese_legend_glyphs(server, browser)
         cjk = sum(n for family, n in fonts.items() if family.startswith(CJK_FAMILIES))
         assert cjk >= glyphs, f"{selector} drawn with {fonts}"
     page.close()
+
+
+def test_briefing_page_downloads_the_png(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.goto(f"{server.url}/briefing?region=yaan&year=2014", wait_until="domcontentloaded")
+    button = page.get_by_role("button", name="下载 PNG")
+    button.wait_for(timeout=90_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    download = info.value
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    assert download.suggested_filename.endswith(".png") and "雅安市" in download.suggested_filename
+    from PIL import Image
+    image = Image.open(path)
+    assert image.size == (2338, 1654)
+    page.screenshot(path=str(ARTIFACTS / "briefing_yaan.png"), full_page=True)
+    page.close()

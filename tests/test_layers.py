@@ -177,3 +177,14 @@ def test_choropleth_classes_and_legend():
     group.add_to(fmap)
     html = render(fmap)
     assert YLORRD_5[-1] in html and YLORRD_5[0] in html
+
+
+def test_county_boundaries_carry_name_labels():
+    from geo.boundaries import region_divisions
+
+    outline, counties = region_divisions("511800")
+    fmap = atlas_map(outline)
+    boundary_layer(counties, name="区县", labels=True).add_to(fmap)
+    html = render(fmap)
+    assert html.count('class=\\"va-county-label\\"') + html.count('class="va-county-label"') == 8
+    assert "\\u5929\\u5168\\u53bf" in html or "天全县" in html

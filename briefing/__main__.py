@@ -1,0 +1,70 @@
+"""Batch exports: python -m briefing <region-id> --year YYYY [--zone Z] [--format …] --out FILE."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+FORMATS = ("png", "pdf", "atlas", "xlsx", "gpkg", "geojson", "csv")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m briefing", description="Valley Atlas briefing exports")
+    parser.add_argument("region", help="seed region id (heishui, yaan, qu, suining, guizhou), adcode or name")
+    parser.add_argument("--year", type=int, required=True, help="2014-2020")
+    parser.add_argument("--zone", help="zone id for a one-zone card (png/pdf)")
+    parser.add_argument("--format", choices=FORMATS, default="png")
+    parser.add_argument("--size", choices=["a4", "16:9"], default="a4", help="card format (png/pdf)")
+    parser.add_argument("--dpi", type=int, default=200, help="PNG resolution")
+    parser.add_argument("--lang", choices=["zh", "en"], default="zh")
+    parser.add_argument("--review-number", help="审图号 to print on the card")
+    parser.add_argument("--datum", choices=["wgs84", "gcj02"], default="wgs84", help="GIS exports' datum")
+    parser.add_argument("--out", required=True, help="output file")
+    return parser
+
+
+def export(args) -> bytes:
+    from geo.atlas import load_region_data
+
+    data = load_region_data(args.region)
+    if args.format in ("png", "pdf"):
+        from briefing.card import render_card
+
+        return render_card(data, args.year, fmt=args.format, dpi=args.dpi, zone_id=args.zone, size=args.size,
+                           lang=args.lang, review_number=args.review_number)
+    if args.format == "atlas":
+        from briefing.atlas import render_atlas
+
+        def progress(done, total):
+            print(f"page {done}/{total}", file=sys.stderr)
+
+        return render_atlas(data, args.year, lang=args.lang, progress=progress)
+    if args.format == "xlsx":
+        from briefing.workbook import render_workbook
+
+        return render_workbook(data, args.year, lang=args.lang)
+    from briefing.gis import export_layers, to_geojson_zip, to_geopackage, villages_csv
+
+    if args.format == "csv":
+        return villages_csv(data, args.year)
+    layers = export_layers(data, args.year, datum=args.datum)
+    return to_geopackage(layers) if args.format == "gpkg" else to_geojson_zip(layers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    start = time.perf_counter()
+    try:
+        payload = export(args)
+    except (LookupError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    with open(args.out, "wb") as fh:
+        fh.write(payload)
+    print(f"wrote {args.out}: {len(payload):,} bytes in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

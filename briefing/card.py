@@ -1,0 +1,293 @@
+"""The briefing card: a titled, labelled map of a region's (or one zone's) coverage, as PNG or PDF.
+
+Drawn with matplotlib in the region's CGCS2000 Gauss-Kruger CRS (metres), so the scale bar is measured, not
+guessed; the north arrow points to true north (meridian convergence corrected). A 示意图 watermark crosses the card
+whenever any layer on it is illustrative.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+
+from briefing.fonts import use_cjk_font
+from geo.atlas import RegionData
+from geo.boundaries import package_version
+from geo.coverage import gap_list, union_coverage, zone_membership, zone_metrics
+from geo.crs import metric_crs
+from geo.i18n import t
+from geo.villages import village_status
+from geo.zones import corridors
+
+SIZES_IN = {"a4": (11.69, 8.27), "16:9": (13.333, 7.5)}  # figure sizes in inches: A4 landscape, a 16:9 slide
+STATUS_COLORS = {"poverty": "#d62728", "exited": "#ff9f1c", "other": "#9e9e9e"}
+ZONE_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+NICE_KM = (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500)  # scale-bar lengths to choose from
+MAX_LEGEND_ZONES = 12
+RASTERIZE_ABOVE = 2000  # villages: above this many, the dots are an image inside the PDF (keeps it small)
+MAP_RECT = (0.03, 0.12, 0.60, 0.74)  # map axes [left, bottom, width, height] in figure fractions
+
+
+@dataclass
+class CardInfo:
+    """What was drawn: the map CRS, the scale bar (map metres) and whether the tile underlay made it."""
+
+    crs: pyproj.CRS
+    scalebar_start: tuple[float, float]
+    scalebar_length_m: float
+    scalebar_label_km: float
+    north_rotation_deg: float
+    underlay_drawn: bool
+    illustrative: bool
+
+
+def nice_scalebar_km(map_width_m: float, fraction: float = 0.25) -> float:
+    """Return the largest 'nice' length (km) not longer than a fraction of the map's width."""
+    target = map_width_m * fraction / 1000.0
+    fitting = [k for k in NICE_KM if k <= target]
+    return fitting[-1] if fitting else NICE_KM[0]
+
+
+def true_north_rotation_deg(crs: pyproj.CRS, lon: float, lat: float) -> float:
+    """Return the angle (degrees, clockwise from the map's up) of true north at a point: the grid convergence."""
+    to_map = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    x0, y0 = to_map.transform(lon, lat)
+    x1, y1 = to_map.transform(lon, lat + 0.01)
+    return math.degrees(math.atan2(x1 - x0, y1 - y0))
+
+
+def _zone_colors(zones) -> list[str]:
+    return [c if isinstance(c, str) and c else ZONE_COLORS[i % len(ZONE_COLORS)] for i, c in enumerate(zones["color"])]
+
+
+def _fmt(n) -> str:
+    return f"{int(n):,}"
+
+
+def _draw_underlay(ax, crs, source) -> bool:
+    """Draw web tiles under the map when they can be fetched; return False (silently) when they cannot."""
+    if source is None:
+        return False
+    try:
+        import contextily
+
+        contextily.add_basemap(ax, crs=crs, source=source, attribution=False, zorder=0, reset_extent=True)
+        return True
+    except Exception:  # offline, blocked or broken tiles: an outline map is the fallback
+        return False
+
+
+def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size: str = "a4", lang: str = "zh",
+                review_number: str | None = None, underlay=None, today: date | None = None,
+                figure: Figure | None = None) -> tuple[Figure, CardInfo]:
+    """Return the briefing card figure for a region (or one of its zones) in a year, and what was drawn."""
+    use_cjk_font()
+    if size not in SIZES_IN:
+        raise ValueError(f"size {size!r} is not one of {', '.join(SIZES_IN)}")
+    fig = figure or Figure(figsize=SIZES_IN[size])
+    fig.set_size_inches(*SIZES_IN[size])
+    crs = metric_crs(data.outline)
+    zones, villages = data.zones, data.villages
+    selected = zones[zones["zone_id"] == zone_id] if zone_id else zones.iloc[0:0]
+    if zone_id and selected.empty:
+        known = ", ".join(zones["zone_id"]) or "none"
+        raise ValueError(f"region {data.region.key} has no zone {zone_id!r}; its zones are: {known}")
+    membership = zone_membership(zones, villages)
+    illustrative = data.illustrative
+
+    # ------------------------------------------------------------------ title
+    zone_name = ""
+    if zone_id:
+        zone_name = " " + str(selected["name_zh" if lang == "zh" else "name_en"].iloc[0]) + " "
+    fig.text(0.03, 0.955, t("card_title", lang, region=data.region.name(lang), zone=zone_name, year=year),
+             fontsize=20, va="top")
+    fig.text(0.03, 0.905, t("card_subtitle", lang), fontsize=11, color="#444444", va="top")
+
+    # ------------------------------------------------------------------ map
+    ax = fig.add_axes(MAP_RECT)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    outline = data.outline.to_crs(crs)
+    counties = data.counties.to_crs(crs)
+    extent_frame = selected.to_crs(crs) if zone_id else outline
+    if zone_id and (selected["kind"] == "belt").any():
+        extent_frame = gpd.GeoDataFrame(geometry=corridors(selected).to_crs(crs), crs=crs)
+    minx, miny, maxx, maxy = extent_frame.total_bounds
+    pad = 0.06 * max(maxx - minx, maxy - miny)
+    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    # widen the shorter side so the map fills its axes box without distortion
+    box_w, box_h = MAP_RECT[2] * fig.get_figwidth(), MAP_RECT[3] * fig.get_figheight()
+    if (maxx - minx) / (maxy - miny) < box_w / box_h:
+        grow = (maxy - miny) * box_w / box_h - (maxx - minx)
+        minx, maxx = minx - grow / 2, maxx + grow / 2
+    else:
+        grow = (maxx - minx) * box_h / box_w - (maxy - miny)
+        miny, maxy = miny - grow / 2, maxy + grow / 2
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    underlay_drawn = _draw_underlay(ax, crs, underlay)
+    if not underlay_drawn:
+        ax.set_facecolor("#f4f6f4")
+    if len(counties) > 1:
+        counties.boundary.plot(ax=ax, color="#888888", linewidth=0.5, zorder=2)
+    legend_handles = []
+    colors = _zone_colors(zones)
+    if len(zones):
+        shapes = corridors(zones, clip_to=data.outline).to_crs(crs)
+        for i, (shape, kind, color) in enumerate(zip(shapes, zones["kind"], colors)):
+            focus = not zone_id or zones["zone_id"].iloc[i] == zone_id
+            alpha = (0.35 if focus else 0.10) if kind != "belt" else (0.28 if focus else 0.08)
+            gpd.GeoSeries([shape], crs=crs).plot(ax=ax, color=color, alpha=alpha, zorder=3, linewidth=0)
+            gpd.GeoSeries([shape], crs=crs).boundary.plot(ax=ax, color=color, linewidth=1.4 if focus else 0.5,
+                                                          zorder=4, linestyle="--" if kind == "belt" else "-")
+        belts = zones[zones["kind"] == "belt"].to_crs(crs)
+        for geom, color in zip(belts.geometry, [c for c, k in zip(colors, zones["kind"]) if k == "belt"]):
+            gpd.GeoSeries([geom], crs=crs).plot(ax=ax, color=color, linewidth=2.5, zorder=5)
+        if len(zones) <= MAX_LEGEND_ZONES:
+            names = zones["name_zh" if lang == "zh" else "name_en"]
+            for name, color, kind, hw in zip(names, colors, zones["kind"], zones["half_width_km"]):
+                label = f"{name}（±{hw:g} km）" if kind == "belt" else str(name)
+                legend_handles.append(Patch(facecolor=color, alpha=0.5, edgecolor=color, label=label))
+        else:
+            legend_handles.append(Patch(facecolor="#cccccc", edgecolor="#666666",
+                                        label=t(f"zone_kind_{zones['kind'].iloc[0]}", lang)))
+    outline.boundary.plot(ax=ax, color="#c0392b", linewidth=2.0, zorder=6)
+    legend_handles.append(Line2D([], [], color="#c0392b", linewidth=2, label=t("card_outline", lang)))
+    if len(villages):
+        v = villages.to_crs(crs)
+        status = village_status(villages, year).to_numpy()
+        gap_ids = set(gap_list(zones, villages, year, membership=membership)["village_id"]) if len(zones) else set()
+        is_gap = villages["village_id"].isin(gap_ids).to_numpy()
+        size_pt = 10 if len(villages) < 2000 else 3
+        for key in ("other", "exited", "poverty"):
+            mask = status == key
+            if mask.any():
+                ax.scatter(v.geometry.x[mask], v.geometry.y[mask], s=size_pt, c=STATUS_COLORS[key],
+                           edgecolors="#333333" if size_pt > 5 else "none", linewidths=0.3, zorder=7,
+                           rasterized=len(villages) > RASTERIZE_ABOVE)
+                legend_handles.append(Line2D([], [], marker="o", linestyle="", color=STATUS_COLORS[key],
+                                             markeredgecolor="#333333", label=t(f"status_{key}", lang)))
+        if is_gap.any():
+            ax.scatter(v.geometry.x[is_gap], v.geometry.y[is_gap], s=size_pt * 3, facecolors="none",
+                       edgecolors="black", linewidths=1.2, zorder=8)
+            legend_handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
+                                         markeredgecolor="black", label=t("status_gap", lang)))
+
+    # ------------------------------------------------------------------ scale bar and north arrow
+    width_m = maxx - minx
+    km = nice_scalebar_km(width_m)
+    x0 = minx + 0.05 * width_m
+    y0 = miny + 0.05 * (maxy - miny)
+    length = km * 1000.0
+    bar_h = 0.012 * (maxy - miny)
+    for k in range(4):
+        ax.add_patch(Rectangle((x0 + k * length / 4, y0), length / 4, bar_h, facecolor="black" if k % 2 == 0
+                               else "white", edgecolor="black", linewidth=0.8, zorder=9))
+    ax.text(x0, y0 + bar_h * 1.8, "0", ha="center", fontsize=8, zorder=9)
+    ax.text(x0 + length, y0 + bar_h * 1.8, f"{km:g} km", ha="center", fontsize=8, zorder=9)
+    centre_lon, centre_lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(
+        (minx + maxx) / 2, (miny + maxy) / 2)
+    rotation = true_north_rotation_deg(crs, centre_lon, centre_lat)
+    ax_n = fig.add_axes((MAP_RECT[0] + MAP_RECT[2] - 0.055, MAP_RECT[1] + MAP_RECT[3] - 0.11, 0.045, 0.09))
+    ax_n.set_xlim(-1, 1)
+    ax_n.set_ylim(-1, 1)
+    ax_n.axis("off")
+    dx, dy = math.sin(math.radians(rotation)), math.cos(math.radians(rotation))
+    ax_n.add_patch(FancyArrow(-0.6 * dx, -0.6 * dy, 1.0 * dx, 1.0 * dy, width=0.18, head_width=0.5, head_length=0.4,
+                              color="black", length_includes_head=True))
+    ax_n.text(0, -0.95, t("card_north", lang), ha="center", va="center", fontsize=11)
+    ax.text(0.99, 0.01, t("card_projection", lang, crs=crs.name), transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=6.5, color="#555555", zorder=9)
+
+    # ------------------------------------------------------------------ legend and metrics
+    ax_legend = fig.add_axes((0.66, 0.44, 0.32, 0.44))
+    ax_legend.axis("off")
+    ax_legend.legend(handles=legend_handles, loc="upper left", frameon=False, fontsize=9,
+                     title=t("legend_title", lang), title_fontsize=11, alignment="left")
+    ax_table = fig.add_axes((0.66, 0.14, 0.32, 0.26))
+    ax_table.axis("off")
+    if zone_id:
+        metrics = zone_metrics(zones, villages, year, membership=membership).set_index("zone_id").loc[zone_id]
+        totals = union_coverage(zones, villages, year, membership=membership)
+        rows = [
+            (t("card_zone_villages", lang), _fmt(metrics["villages"])),
+            (t("card_covered_villages", lang), f"{_fmt(metrics['poverty_villages'])} / {_fmt(totals['poverty_villages_total'])}"),
+            (t("card_covered_poor", lang), f"{_fmt(metrics['poor_population'])} / {_fmt(totals['poor_population_total'])}"),
+            (t("card_covered_share", lang), f"{metrics['poor_population_share']:.1%}"),
+        ]
+    else:
+        u = union_coverage(zones, villages, year, membership=membership)
+        rows = [
+            (t("card_covered_villages", lang), f"{_fmt(u['poverty_villages_covered'])} / {_fmt(u['poverty_villages_total'])}"),
+            (t("card_covered_poor", lang), f"{_fmt(u['poor_population_covered'])} / {_fmt(u['poor_population_total'])}"),
+            (t("card_covered_share", lang), f"{u['poor_population_share']:.1%}"),
+        ]
+    table = ax_table.table(cellText=[list(r) for r in rows], colLabels=[t("card_metric", lang), t("card_value", lang)],
+                           loc="upper left", cellLoc="left", colWidths=[0.58, 0.42])
+    table.auto_set_font_size(False)
+    table.set_fontsize(10)
+    table.scale(1, 1.6)
+    for (r, _c), cell in table.get_celld().items():
+        cell.set_edgecolor("#bbbbbb")
+        if r == 0:
+            cell.set_facecolor("#ddebf7")
+
+    # ------------------------------------------------------------------ source line, date, review number
+    articles = sorted({f.source for f in data.region.figures}) or ["—"]
+    zones_note = t("card_source_illustrative" if illustrative else "card_source_user", lang)
+    fig.text(0.03, 0.075, t("card_source", lang, version=package_version(), zones=zones_note,
+                            articles="、".join(articles)), fontsize=7.5, color="#333333", va="top", wrap=True)
+    footer = t("card_date", lang, date=(today or date.today()).isoformat())
+    if review_number:
+        footer += "    " + t("card_review", lang, number=review_number)
+    fig.text(0.97, 0.03, footer, fontsize=8, ha="right", color="#333333")
+    if illustrative:
+        fig.text(0.5, 0.5, t("card_watermark", lang), fontsize=110, color="#c00000", alpha=0.10, rotation=28,
+                 ha="center", va="center", zorder=100)
+        fig.text(0.97, 0.955, t("card_watermark_note", lang), fontsize=10, color="#c00000", ha="right", va="top",
+                 bbox={"facecolor": "white", "edgecolor": "#c00000", "boxstyle": "round,pad=0.3"})
+    ax.set_xlabel("")  # geopandas labels projected axes; a briefing map does not show them
+    ax.set_ylabel("")
+    info = CardInfo(crs=crs, scalebar_start=(x0, y0), scalebar_length_m=length, scalebar_label_km=km,
+                    north_rotation_deg=rotation, underlay_drawn=underlay_drawn, illustrative=illustrative)
+    return fig, info
+
+
+def card_pixel_size(size: str, dpi: int) -> tuple[int, int]:
+    """Return the (width, height) in pixels of a card of a size at a resolution."""
+    width_in, height_in = SIZES_IN[size]
+    return round(width_in * dpi), round(height_in * dpi)
+
+
+def render_card(data: RegionData, year: int, *, fmt: str = "png", dpi: int = 200, **options) -> bytes:
+    """Return the briefing card as PNG or PDF bytes (options as card_figure: zone_id, size, lang, review_number…)."""
+    if fmt not in ("png", "pdf"):
+        raise ValueError(f"format {fmt!r} is not png or pdf")
+    fig, _ = card_figure(data, year, **options)
+    if fmt == "png":  # whole pixels: A4 at 200 dpi is exactly 2338 × 1654
+        width_px, height_px = card_pixel_size(options.get("size", "a4"), dpi)
+        fig.set_size_inches(width_px / dpi, height_px / dpi)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata(data, year, fmt))
+    return buffer.getvalue()
+
+
+def _metadata(data: RegionData, year: int, fmt: str) -> dict:
+    title = f"{data.region.name_zh} {year}"
+    if fmt == "pdf":
+        return {"Title": title, "Creator": "Valley Atlas", "Subject": "示意数据" if data.illustrative else ""}
+    return {"Title": title, "Software": "Valley Atlas"}
+
+
+__all__ = ["card_figure", "render_card", "nice_scalebar_km", "true_north_rotation_deg", "CardInfo", "np"]
