@@ -6,7 +6,7 @@ import streamlit as st
 from geo.i18n import t
 from layers.base import atlas_map, map_datum
 from layers.basemaps import MissingToken, basemaps, resolve_token
-from layers.boundaries import boundary_layer
+from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
 from layers.display import click_to_wgs84, to_display
 from layers.legend import MapLabel, illustrative_flag, legend
@@ -17,7 +17,6 @@ from pages.common import (
     illustrative_notice, share_link, show_map,
 )
 
-COUNTY_SIMPLIFY_DEG = 0.002  # ~200 m: display simplification when a region has many counties
 CHOROPLETH_METRICS = {  # metric -> number format
     "poor_population": "{:,.0f}", "poor_population_share": "{:.1%}", "poverty_villages": "{:,.0f}",
     "poor_per_km2": "{:,.1f}",
@@ -145,7 +144,7 @@ if region is not None:
             st.warning(t("basemap_key_missing", lang, basemap=b.name(lang), token=b.token))
             basemap, datum = "none", map_datum("none")
             fmap = atlas_map(outline, basemap_id="none", lang=lang, view=anchors[identity])
-        tolerance = COUNTY_SIMPLIFY_DEG if len(counties) > 20 else 0.0
+        tolerance = display_tolerance_deg(len(counties))
         is_county_zones = len(data.zones) and (data.zones["kind"] == "county").all()
         if "counties" in layers and len(counties) > 1 and not is_county_zones:
             boundary_layer(counties, name=t("layer_counties", lang), weight=1, color="#666666",
