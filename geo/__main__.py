@@ -65,6 +65,32 @@ def _metrics(args) -> str:
     return text
 
 
+def _import(args) -> str:
+    from pathlib import Path
+
+    from geo.boundaries import load_boundary
+    from geo.io import import_villages, read_table
+    from geo.regions import resolve_region
+
+    if args.kind != "villages":
+        raise ValueError("only 'import villages' exists so far; zone import comes with the workspace")
+    if not args.dry_run:
+        raise ValueError("the workspace that imports are saved to is not built yet: run with --dry-run to "
+                         "validate the file (nothing is written either way)")
+    region = resolve_region(args.region)
+    path = Path(args.file)
+    try:
+        table = read_table(path.read_bytes(), path.name)
+    except (OSError, ValueError) as exc:
+        report = {"file": path.name, "errors": [{"row": None, "column": None, "message": str(exc), "fix": ""}],
+                  "warnings": [], "rows_ok": 0}
+    else:
+        report = import_villages(table, file_name=path.name, region_boundary=load_boundary(region.adcode),
+                                 datum=args.datum, region_adcode=region.adcode).as_dict()
+    args.exit_code = 1 if report["errors"] else 0
+    return json.dumps(report, ensure_ascii=False, indent=2)
+
+
 def _csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     if rows:
@@ -95,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--out", help="write to this file instead of stdout (required for xlsx)")
     p.set_defaults(run=_metrics)
+    p = sub.add_parser("import", help="validate a file of villages (a JSON report: errors, warnings, rows_ok)")
+    p.add_argument("kind", choices=["villages"], help="what the file holds")
+    p.add_argument("file", help="CSV (UTF-8 / GBK detected) or XLSX")
+    p.add_argument("--region", required=True, help="seed region id, 6-digit adcode or Chinese name")
+    p.add_argument("--datum", choices=["wgs84", "cgcs2000", "gcj02", "bd09"], default="wgs84")
+    p.add_argument("--dry-run", action="store_true", help="validate only (required until the workspace exists)")
+    p.set_defaults(run=_import)
     return parser
 
 
@@ -108,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if output:
         sys.stdout.write(output if output.endswith("\n") else output + "\n")
-    return 0
+    return getattr(args, "exit_code", 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,165 @@
+"""Importing villages: messy real-world tables give one report with every problem, in row numbers, with a fix."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.boundaries import load_boundary
+from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
+from geo.io import guess_mapping, import_villages, read_table
+
+ROOT = Path(__file__).resolve().parent.parent
+HEISHUI = load_boundary("513228")
+GOOD = "村名,经度,纬度,户籍人口,贫困村,2014,2018\n示意村A,102.99,32.07,800,是,120,10\n示意村B,103.10,32.10,600,否,30,0\n"
+
+
+def report_for(text_or_bytes, name="villages.csv", **options):
+    data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else text_or_bytes
+    return import_villages(read_table(data, name), file_name=name, region_boundary=HEISHUI, **options)
+
+
+def messages(report, severity="error"):
+    return " | ".join(i.message for i in getattr(report, f"{severity}s"))
+
+
+def test_a_good_file_imports_with_chinese_headers():
+    report = report_for(GOOD)
+    assert not report.errors, messages(report)
+    v = report.villages
+    assert list(v["name"]) == ["示意村A", "示意村B"] and set(v["provenance"]) == {"user"}
+    assert v["poor_2016"].tolist() == [120, 30] and v["poor_2018"].tolist() == [10, 0]  # carried forward
+    assert v.crs.to_epsg() == 4326 and report.rows_ok == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_encodings_are_detected_not_asked(encoding):
+    report = report_for(GOOD.encode(encoding))
+    assert not report.errors and report.villages["name"].iloc[0] == "示意村A"
+
+
+def test_mapping_from_common_headers():
+    mapping = guess_mapping(["村庄名称", "lng", "Latitude", "统计用区划代码", "乡镇", "农村人口", "是否贫困村", "退出年份",
+                             "2015", "贫困人口2016"])
+    assert mapping == {"name": "村庄名称", "lon": "lng", "lat": "Latitude", "code": "统计用区划代码", "township": "乡镇",
+                       "rural_population": "农村人口", "poverty_village": "是否贫困村", "exit_year": "退出年份",
+                       "poor_2015": "2015", "poor_2016": "贫困人口2016"}
+
+
+CORPUS = [  # (case, file content, expected error/warning fragment, severity)
+    ("empty file", b"", "is empty", "error"),
+    ("header only", "村名,经度,纬度\n", "no rows", "error"),
+    ("missing coordinates", "村名,人口\nA,5\n", "no column for lon", "error"),
+    ("text in a number column", "村名,经度,纬度\nA,东经102.9,32.1\n", "row 2", "error"),
+    ("longitude out of range", "村名,经度,纬度\nA,330.5,32.1\n", "outside ±180", "error"),
+    ("swapped coordinates", "村名,经度,纬度\nA,32.07,102.99\nB,32.10,103.10\n", "look swapped", "error"),
+    ("duplicate ids", "编号,村名,经度,纬度\n1,A,102.99,32.07\n1,B,103.1,32.1\n", "duplicate village id '1'", "error"),
+    ("code became a float", "村名,经度,纬度,统计用区划代码\nA,102.99,32.07,5.13228E+11\n", "turned into a number",
+     "error"),
+    ("short code", "村名,经度,纬度,统计用区划代码\nA,102.99,32.07,5132281\n", "not 12 digits", "error"),
+    ("code of another county", "村名,经度,纬度,统计用区划代码\nA,102.99,32.07,511725100001\n",
+     "belongs to county 511725", "warning"),
+    ("point outside the region", "村名,经度,纬度\nA,104.5,30.5\n", "outside the region", "warning"),
+    ("negative poor population", "村名,经度,纬度,2014\nA,102.99,32.07,-5\n", "negative", "error"),
+    ("not a table", b"%PDF-1.4 binary", "not a village table", "error"),
+]
+
+
+@pytest.mark.parametrize("case, content, expected, severity", CORPUS, ids=[c[0] for c in CORPUS])
+def test_bad_inputs_give_the_specific_problem(case, content, expected, severity):
+    name = "villages.pdf" if case == "not a table" else "villages.csv"
+    try:
+        report = report_for(content, name=name, region_adcode="513228")
+    except ValueError as exc:
+        assert expected in str(exc) and severity == "error"
+        return
+    found = messages(report, severity) + " | " + " | ".join(
+        f"row {i.row}" for i in getattr(report, f"{severity}s") if i.row)
+    assert expected in found, f"{case}: {found}"
+    if severity == "error":
+        assert report.villages is None, "an import with errors must not produce villages"
+    assert all(i.fix or i.severity == "warning" or i.column for i in report.issues)
+
+
+def test_every_problem_of_a_file_is_reported_at_once():
+    text = "村名,经度,纬度,统计用区划代码\nA,330,32.07,513228100001\nB,102.99,abc,513228100002\nC,102.99,32.07,12\n"
+    report = report_for(text)
+    rows = sorted(i.row for i in report.errors)
+    assert rows == [2, 3, 4], messages(report)
+
+
+@pytest.mark.parametrize("datum, shift", [("gcj02", wgs84_to_gcj02), ("bd09", wgs84_to_bd09)])
+def test_points_from_a_chinese_map_declared_as_wgs84_are_recognised(datum, shift):
+    import shapely
+
+    # villages just inside the county edge (~50 m): a 300-600 m datum shift moves many of them out
+    edge = shapely.get_exterior_ring(max(HEISHUI.geometry.iloc[0].buffer(-0.0005).geoms, key=lambda g: g.area)
+                                     if hasattr(HEISHUI.geometry.iloc[0].buffer(-0.0005), "geoms")
+                                     else HEISHUI.geometry.iloc[0].buffer(-0.0005))
+    points = shapely.line_interpolate_point(edge, np.linspace(0, 1, 150, endpoint=False), normalized=True)
+    lon, lat = shapely.get_x(points), shapely.get_y(points)
+    s_lon, s_lat = shift(lon, lat)
+    table = "村名,经度,纬度\n" + "".join(f"V{i},{a:.6f},{b:.6f}\n" for i, (a, b) in enumerate(zip(s_lon, s_lat)))
+    as_wgs = report_for(table, datum="wgs84")
+    label = "GCJ-02" if datum == "gcj02" else "BD-09"
+    datum_warnings = [w for w in as_wgs.warnings if w.column == "datum"]
+    assert datum_warnings and label in datum_warnings[0].message and label in datum_warnings[0].fix, \
+        messages(as_wgs, "warning")
+    assert "%" in datum_warnings[0].message  # the measured fractions
+    right = report_for(table, datum=datum)
+    assert not any(w.column == "datum" for w in right.warnings)
+    back = right.villages.geometry
+    # the file holds 6 decimals (≈ 5 cm): the round trip through the datum closes to that
+    assert np.abs(back.x.to_numpy() - lon).max() < 1e-6 and np.abs(back.y.to_numpy() - lat).max() < 1e-6
+
+
+def test_xlsx_with_formulas_and_text_codes(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["村名", "经度", "纬度", "统计用区划代码", "户籍人口"])
+    sheet.append(["示意村A", 102.99, 32.07, "513228100001", 800])
+    sheet.append(["示意村B", 103.1, 32.1, "513228100002", "=400*2"])
+    path = tmp_path / "v.xlsx"
+    book.save(path)
+    report = import_villages(read_table(path.read_bytes(), path.name), file_name=path.name, region_boundary=HEISHUI)
+    # formulas are read as their saved values; one never computed by Excel has none: reported, never guessed
+    assert not report.errors
+    assert [(w.row, w.column) for w in report.warnings if "empty" in w.message] == [(3, "户籍人口")]
+    assert report.villages["code"].tolist() == ["513228100001", "513228100002"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.floats(102.85, 103.15), st.floats(32.0, 32.2), st.integers(0, 500)), min_size=1,
+                max_size=15))
+def test_valid_rows_round_trip(rows):
+    text = "村名,经度,纬度,户籍人口,2014\n" + "".join(
+        f"V{i},{lon:.6f},{lat:.6f},{poor + 10},{poor}\n" for i, (lon, lat, poor) in enumerate(rows))
+    report = import_villages(read_table(text.encode(), "v.csv"), file_name="v.csv")
+    assert not report.errors
+    v = report.villages
+    assert v["poor_2014"].tolist() == [r[2] for r in rows]
+    assert np.allclose(v.geometry.x, [round(r[0], 6) for r in rows]) and np.allclose(v.geometry.y,
+                                                                                       [round(r[1], 6) for r in rows])
+
+
+def test_cli_prints_the_report_and_fails_on_errors(tmp_path):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(GOOD, encoding="gbk")
+    bad.write_text("村名,经度,纬度\nA,330,32\n", encoding="utf-8")
+    for path, code in ((good, 0), (bad, 1)):
+        out = subprocess.run([sys.executable, "-m", "geo", "import", "villages", str(path), "--region", "heishui",
+                              "--dry-run"], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
+        assert out.returncode == code, out.stderr
+        report = json.loads(out.stdout)
+        assert set(report) >= {"errors", "warnings", "rows_ok"}
+    assert report["errors"][0]["row"] == 2
+    out = subprocess.run([sys.executable, "-m", "geo", "import", "villages", str(good), "--region", "heishui"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "--dry-run" in out.stderr
