@@ -1,0 +1,197 @@
+"""The workspace: one GeoPackage file (opens in QGIS) with the user's villages and zones per region and a change log.
+
+Guarantees:
+- atomic saves: a save writes a complete new file next to the old one and renames it over it (os.replace), so
+  a crash or kill mid-save leaves the previous state intact;
+- concurrency: saves hold an exclusive lock (fcntl) and re-read the file before applying their change, so two
+  sessions saving at once never lose each other's objects — last writer wins per object (village or zone id);
+- undo: every save records what it replaced; undo_last restores it (itself an atomic save);
+- the bundled seed data is never written: the workspace lives outside the package (default ~/.local/share).
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+LAYERS = ("villages", "zones")
+ID_COLUMN = {"villages": "village_id", "zones": "zone_id"}
+HISTORY_TABLE = "change_log"
+
+
+def default_workspace_path() -> Path:
+    """Return $VALLEY_ATLAS_WORKSPACE, or ~/.local/share/valley-atlas/workspace.gpkg (never inside the package)."""
+    env = os.environ.get("VALLEY_ATLAS_WORKSPACE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "valley-atlas" / "workspace.gpkg"
+
+
+class WorkspaceError(RuntimeError):
+    """The workspace cannot be read or written; the message says which file and why."""
+
+
+class Workspace:
+    """A GeoPackage of the user's own layers, keyed by region."""
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path else default_workspace_path()
+        package = Path(__file__).resolve().parent.parent
+        if package in self.path.resolve().parents:
+            raise WorkspaceError(f"{self.path} is inside the application folder; keep the workspace elsewhere")
+
+    # ------------------------------------------------------------------ reading
+    def read(self, layer: str, region: str | None = None) -> gpd.GeoDataFrame | None:
+        """Return a layer (optionally one region's rows) as saved, or None when the workspace has none."""
+        if layer not in LAYERS:
+            raise ValueError(f"layer {layer!r} is not one of {', '.join(LAYERS)}")
+        if not self.path.exists() or layer not in {name for name, _ in pyogrio.list_layers(self.path)}:
+            return None
+        frame = pyogrio.read_dataframe(self.path, layer=layer)
+        if region is not None:
+            frame = frame[frame["region"] == region].reset_index(drop=True)
+        return frame
+
+    def history(self) -> list[dict]:
+        """Return the change log, newest last: version, time, region, layer, source, summary."""
+        if not self.path.exists():
+            return []
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+            exists = con.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (HISTORY_TABLE,)).fetchone()[0]
+            if not exists:
+                return []
+            rows = con.execute(f"SELECT version, time, region, layer, source, summary FROM {HISTORY_TABLE} "
+                               "ORDER BY version").fetchall()
+        return [dict(zip(("version", "time", "region", "layer", "source", "summary"), r)) for r in rows]
+
+    # ------------------------------------------------------------------ writing
+    def save(self, layer: str, region: str, frame: gpd.GeoDataFrame, *, source: str,
+             replace_region: bool = False, delete_ids: list[str] | None = None) -> int:
+        """Save objects of one region to a layer (upsert by id; or replace the region's rows); return the version.
+
+        frame must be WGS84 with the layer's id column. delete_ids removes those objects.
+        """
+        id_column = ID_COLUMN[layer]
+        if frame.crs is None or frame.crs.to_epsg() != 4326:
+            raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
+        if id_column not in frame.columns:
+            raise WorkspaceError(f"{layer} has no {id_column} column")
+        incoming = frame.copy()
+        incoming["region"] = region
+        with self._locked():
+            current = {name: self._read_all(name) for name in LAYERS}
+            before = current[layer]
+            if before is None:
+                before = incoming.iloc[0:0]
+            in_region = before["region"] == region
+            if replace_region:
+                replaced = before[in_region]
+                kept = before[~in_region]
+            else:
+                touched = set(incoming[id_column]) | set(delete_ids or [])
+                hit = in_region & before[id_column].isin(touched)
+                replaced = before[hit]
+                kept = before[~hit]
+            after = gpd.GeoDataFrame(pd.concat([kept, incoming], ignore_index=True), geometry="geometry", crs=4326)
+            current[layer] = after
+            history = self._read_history()
+            version = (max((h["version"] for h in history), default=0)) + 1
+            history.append({
+                "version": version, "time": time.strftime("%Y-%m-%d %H:%M:%S"), "region": region, "layer": layer,
+                "source": source,
+                "summary": f"{len(incoming)} saved, {len(replaced)} replaced"
+                           + (f", {len(delete_ids)} deleted" if delete_ids else ""),
+                "undo": json.dumps({"ids": list(map(str, incoming[id_column])),
+                                    "replaced": json.loads(replaced.to_json(drop_id=True)) if len(replaced) else None}),
+            })
+            self._write_atomically(current, history)
+            return version
+
+    def undo_last(self) -> dict | None:
+        """Undo the newest save: remove what it saved and restore what it replaced; return the entry undone."""
+        with self._locked():
+            history = self._read_history()
+            if not history:
+                return None
+            entry = history.pop()
+            current = {name: self._read_all(name) for name in LAYERS}
+            layer, region = entry["layer"], entry["region"]
+            undo = json.loads(entry["undo"])
+            frame = current[layer]
+            id_column = ID_COLUMN[layer]
+            if frame is not None:
+                frame = frame[~((frame["region"] == region) & frame[id_column].astype(str).isin(undo["ids"]))]
+            if undo["replaced"]:
+                restored = gpd.GeoDataFrame.from_features(undo["replaced"]["features"], crs=4326)
+                frame = restored if frame is None else gpd.GeoDataFrame(
+                    pd.concat([frame, restored], ignore_index=True), geometry="geometry", crs=4326)
+            current[layer] = frame
+            self._write_atomically(current, history)
+            return {k: v for k, v in entry.items() if k != "undo"}
+
+    # ------------------------------------------------------------------ internals
+    @contextmanager
+    def _locked(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_suffix(self.path.suffix + ".lock")
+        with open(lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _read_all(self, layer: str) -> gpd.GeoDataFrame | None:
+        try:
+            return self.read(layer)
+        except Exception as exc:  # a workspace that cannot be read is reported, never overwritten
+            raise WorkspaceError(f"cannot read {layer} from {self.path}: {exc}") from exc
+
+    def _read_history(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+            exists = con.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (HISTORY_TABLE,)).fetchone()[0]
+            if not exists:
+                return []
+            rows = con.execute(f"SELECT version, time, region, layer, source, summary, undo FROM {HISTORY_TABLE} "
+                               "ORDER BY version").fetchall()
+        keys = ("version", "time", "region", "layer", "source", "summary", "undo")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def _write_atomically(self, layers: dict, history: list[dict]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".workspace-", suffix=".gpkg", dir=self.path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+        try:
+            for name, frame in layers.items():
+                if frame is not None and len(frame):
+                    out = frame.copy()
+                    for column in out.columns:
+                        if column != "geometry" and out[column].map(lambda v: isinstance(v, (list, dict))).any():
+                            out[column] = out[column].map(json.dumps)
+                    out["geometry"] = shapely.make_valid(out.geometry.values)
+                    pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG")
+            with sqlite3.connect(tmp) as con:
+                con.execute(f"CREATE TABLE {HISTORY_TABLE} (version INTEGER PRIMARY KEY, time TEXT, region TEXT, "
+                            "layer TEXT, source TEXT, summary TEXT, undo TEXT)")
+                con.executemany(f"INSERT INTO {HISTORY_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [(h["version"], h["time"], h["region"], h["layer"], h["source"], h["summary"],
+                                  h["undo"]) for h in history])
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)  # the one step that changes what readers see
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)

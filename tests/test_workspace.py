@@ -1,0 +1,115 @@
+"""The workspace: atomic saves, undo, per-object last-writer-wins, crash safety, never inside the package."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from geo.workspace import Workspace, WorkspaceError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def villages(ids, x=103.0):
+    return gpd.GeoDataFrame({"village_id": ids, "name": [f"村{i}" for i in ids], "poor_2014": [10] * len(ids)},
+                            geometry=[Point(x + 0.01 * k, 32.0) for k in range(len(ids))], crs=4326)
+
+
+def test_save_read_and_the_change_log(tmp_path):
+    ws = Workspace(tmp_path / "ws.gpkg")
+    assert ws.read("villages") is None and ws.history() == []
+    v1 = ws.save("villages", "heishui", villages(["a", "b"]), source="a.csv")
+    v2 = ws.save("villages", "yaan", villages(["a"]), source="b.csv")
+    assert (v1, v2) == (1, 2)
+    assert sorted(ws.read("villages", "heishui")["village_id"]) == ["a", "b"]
+    assert len(ws.read("villages")) == 3
+    assert [h["source"] for h in ws.history()] == ["a.csv", "b.csv"]
+
+
+def test_upsert_replace_delete_and_undo(tmp_path):
+    ws = Workspace(tmp_path / "ws.gpkg")
+    ws.save("villages", "heishui", villages(["a", "b"]), source="first")
+    ws.save("villages", "heishui", villages(["b", "c"], x=104.0), source="second")
+    got = ws.read("villages", "heishui").set_index("village_id")
+    assert sorted(got.index) == ["a", "b", "c"] and got.loc["b"].geometry.x == pytest.approx(104.0)
+    undone = ws.undo_last()
+    assert undone["source"] == "second"
+    got = ws.read("villages", "heishui").set_index("village_id")
+    assert sorted(got.index) == ["a", "b"] and got.loc["b"].geometry.x == pytest.approx(103.01)
+    ws.save("villages", "heishui", villages(["z"]), source="replace", replace_region=True)
+    assert list(ws.read("villages", "heishui")["village_id"]) == ["z"]
+    ws.undo_last()
+    assert sorted(ws.read("villages", "heishui")["village_id"]) == ["a", "b"]
+
+
+def test_the_file_opens_as_a_geopackage(tmp_path):
+    import pyogrio
+
+    ws = Workspace(tmp_path / "ws.gpkg")
+    ws.save("villages", "heishui", villages(["a"]), source="x")
+    info = pyogrio.read_info(ws.path, layer="villages")
+    assert info["crs"] == "EPSG:4326" and info["features"] == 1
+
+
+def test_never_inside_the_package():
+    with pytest.raises(WorkspaceError, match="inside the application folder"):
+        Workspace(ROOT / "data" / "workspace.gpkg")
+
+
+def test_two_writers_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "ws.gpkg"
+    script = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(ROOT)!r})
+        import geopandas as gpd
+        from shapely.geometry import Point
+        from geo.workspace import Workspace
+        ws = Workspace({str(path)!r})
+        who = sys.argv[1]
+        for k in range(6):
+            frame = gpd.GeoDataFrame({{"village_id": [f"{{who}}-{{k}}"], "name": ["x"]}},
+                                     geometry=[Point(103, 32)], crs=4326)
+            ws.save("villages", "heishui", frame, source=who)
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script, who]) for who in ("alpha", "beta")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    ids = sorted(Workspace(path).read("villages")["village_id"])
+    assert ids == sorted([f"{w}-{k}" for w in ("alpha", "beta") for k in range(6)])
+    assert len(Workspace(path).history()) == 12
+
+
+def test_a_save_killed_midway_leaves_the_last_committed_state(tmp_path):
+    path = tmp_path / "ws.gpkg"
+    ws = Workspace(path)
+    ws.save("villages", "heishui", villages(["keep"]), source="committed")
+    before = path.read_bytes()
+    script = textwrap.dedent(f"""
+        import sys, time; sys.path.insert(0, {str(ROOT)!r})
+        import geopandas as gpd
+        from shapely.geometry import Point
+        import pyogrio
+        from geo import workspace
+        real = pyogrio.write_dataframe
+        def slow(*a, **k):
+            real(*a, **k)
+            print("writing", flush=True)
+            time.sleep(30)  # killed here: the new file is half written
+        workspace.pyogrio.write_dataframe = slow
+        frame = gpd.GeoDataFrame({{"village_id": [f"v{{i}}" for i in range(500)], "name": ["x"] * 500}},
+                                 geometry=[Point(103, 32)] * 500, crs=4326)
+        workspace.Workspace({str(path)!r}).save("villages", "heishui", frame, source="killed")
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert path.read_bytes() == before
+    assert list(Workspace(path).read("villages")["village_id"]) == ["keep"]
+    assert [h["source"] for h in Workspace(path).history()] == ["committed"]
+    Workspace(path).save("villages", "heishui", villages(["next"]), source="after")  # the lock was released
