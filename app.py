@@ -16,6 +16,7 @@ navigation = st.navigation([
     st.Page("pages/map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
     st.Page("pages/coverage.py", title=t("page_coverage", lang), icon=":material/donut_small:", url_path="coverage"),
     st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/picture_as_pdf:", url_path="briefing"),
+    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="data"),
     st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/menu_book:", url_path="sources"),
 ])
 mark_app_shell()

@@ -46,8 +46,12 @@ def county_zones(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return validate_zones(frame, name="county zones")
 
 
-def load_region_data(key_or_query: str) -> RegionData:
-    """Return a region's boundary, counties, zones and villages (seed regions ship illustrative zones and villages)."""
+def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
+    """Return a region's boundary, counties, zones and villages.
+
+    Seed regions ship illustrative zones and villages; the user's own layers in a workspace (geo.workspace)
+    replace them layer by layer.
+    """
     region = resolve_region(key_or_query)
     outline, counties = region_divisions(region.adcode)
     zones, villages = empty_zones(), empty_villages()
@@ -59,4 +63,13 @@ def load_region_data(key_or_query: str) -> RegionData:
             zones = county_zones(counties)
         elif seed.seed_zones:
             zones = load_zones(DATA_DIR / seed.seed_zones)
+    if workspace is not None:
+        from geo.villages import validate_villages
+
+        own_villages = workspace.read("villages", region.key)
+        if own_villages is not None and len(own_villages):
+            villages = validate_villages(own_villages.drop(columns=["region"]), name="workspace villages")
+        own_zones = workspace.read("zones", region.key)
+        if own_zones is not None and len(own_zones):
+            zones = validate_zones(own_zones.drop(columns=["region"]), name="workspace zones")
     return RegionData(region=region, outline=outline, counties=counties, zones=zones, villages=villages)

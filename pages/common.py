@@ -188,10 +188,18 @@ def cached_region_divisions(adcode: str):
     return region_divisions(adcode)
 
 
+def workspace():
+    """Return the user's workspace (path from VALLEY_ATLAS_WORKSPACE, else under the user's data folder)."""
+    from geo.workspace import Workspace
+
+    return Workspace()
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def cached_region_data(key: str) -> RegionData:
-    """Return a region's boundary, zones and villages, loaded once per process (read-only: never mutate it)."""
-    return load_region_data(key)
+    """Return a region's boundary, zones and villages (the workspace's own layers first), loaded once per process
+    (read-only: never mutate it; the data page clears this cache after a save)."""
+    return load_region_data(key, workspace=workspace())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

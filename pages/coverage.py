@@ -147,7 +147,7 @@ if region is not None:
             t("source", lang): published["source"],
             t("assumption", lang): published["assumption"].fillna(""),
         }), hide_index=True, width="stretch", key="published_table")
-        if region.seed is not None and region.seed.assumptions:
+        if region.seed is not None and region.seed.assumptions and data.illustrative:
             with st.expander(t("assumptions", lang)):
                 for a in region.seed.assumptions:
                     st.markdown(f"- **{a.quantity(lang)}**: {a.value} — {a.why}")

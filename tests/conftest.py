@@ -11,6 +11,11 @@ if str(ROOT) not in sys.path:
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TEST_DATA = ROOT / "tests" / "data"
 
+import tempfile  # noqa: E402
+
+# Every test (AppTest and the servers the browser tests start) uses a throwaway workspace, never the user's.
+os.environ["VALLEY_ATLAS_WORKSPACE"] = str(Path(tempfile.mkdtemp(prefix="va-ws-")) / "workspace.gpkg")
+
 import numpy as np  # noqa: E402
 
 

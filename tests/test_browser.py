@@ -190,3 +190,34 @@ def test_briefing_page_downloads_the_png(server, browser, tmp_path):
     assert image.size == (2338, 1654)
     page.screenshot(path=str(ARTIFACTS / "briefing_yaan.png"), full_page=True)
     page.close()
+
+
+def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, browser, tmp_path):
+    csv = tmp_path / "我的村庄.csv"
+    csv.write_text("村名,经度,纬度,户籍人口,贫困村,2014\n"
+                   "上传村甲,102.99,32.07,800,是,120\n上传村乙,103.10,32.10,600,否,30\n"
+                   "上传村丙,330,32.10,600,否,30\n", encoding="gbk")
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="导入村庄数据 · 绥宁县").wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(csv))
+    page.get_by_text("检查结果：1 个错误").wait_for(timeout=60_000)
+    assert page.get_by_text("错误（必须修正后才能导入）").count() == 1  # the table itself is drawn on a canvas
+    assert page.get_by_role("button", name="确认导入到工作区").count() == 0, "errors must block the import"
+    page.close()
+    # the fixed file, in a new session: the report is clean and the import can be confirmed
+    csv.write_text("村名,经度,纬度,户籍人口,贫困村,2014\n"
+                   "上传村甲,110.15,26.58,800,是,120\n上传村乙,110.10,26.60,600,否,30\n", encoding="gbk")
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="导入村庄数据 · 绥宁县").wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(csv))
+    page.get_by_text("检查结果：0 个错误").wait_for(timeout=60_000)
+    page.get_by_role("button", name="确认导入到工作区").click()
+    page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
+    page.goto(f"{server.url}/coverage?region=suining&year=2014", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="绥宁县 · 2014").wait_for(timeout=60_000)
+    page.get_by_text("共 150").wait_for(timeout=30_000)  # 120 + 30 poor people, the imported file's
+    assert page.get_by_text("示意数据").count() == 0, "user data must not carry the 示意 label"
+    page.screenshot(path=str(ARTIFACTS / "data_import_suining.png"), full_page=True)
+    page.close()
