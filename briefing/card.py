@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import geopandas as gpd
-import numpy as np
 import pyproj
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -289,5 +288,3 @@ def _metadata(data: RegionData, year: int, fmt: str) -> dict:
         return {"Title": title, "Creator": "Valley Atlas", "Subject": "示意数据" if data.illustrative else ""}
     return {"Title": title, "Software": "Valley Atlas"}
 
-
-__all__ = ["card_figure", "render_card", "nice_scalebar_km", "true_north_rotation_deg", "CardInfo", "np"]

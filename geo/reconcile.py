@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
-from geo.coverage import pairing, paired_village_count, union_coverage, zone_membership
+from geo.coverage import pairing, paired_village_count, union_coverage
 from geo.regions import Figure
 from geo.villages import YEARS, poverty_status
 from geo.zones import MU_PER_KM2, zone_area_km2
@@ -90,10 +89,3 @@ def published_vs_computed(figures, zones, villages) -> pd.DataFrame:
         })
     return pd.DataFrame(rows)
 
-
-def membership_for(zones, villages):
-    """Return the membership reused by every per-year metric of one region (computed once)."""
-    return zone_membership(zones, villages)
-
-
-__all__ = ["METRICS", "compute_figure", "figure_matches", "published_vs_computed", "membership_for", "np"]

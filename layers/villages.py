@@ -1,7 +1,6 @@
 """Village layers: points coloured by status in the selected year, gaps ringed, clustered when many."""
 from __future__ import annotations
 
-import html
 import json
 
 import folium

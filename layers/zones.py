@@ -5,7 +5,6 @@ import html
 
 import folium
 import geopandas as gpd
-import numpy as np
 from shapely.ops import polylabel
 
 from geo.i18n import t

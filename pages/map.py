@@ -8,7 +8,7 @@ from layers.base import atlas_map, map_datum
 from layers.basemaps import MissingToken, basemaps, resolve_token
 from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
-from layers.display import click_to_wgs84, to_display
+from layers.display import click_to_wgs84
 from layers.legend import MapLabel, illustrative_flag, legend
 from layers.villages import village_legend_entries, villages_layer
 from layers.zones import highlight_layer, zone_legend_entries, zones_layer

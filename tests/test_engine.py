@@ -8,7 +8,7 @@ from shapely.geometry import LineString
 
 from geo.coverage import FAST_PATH_MIN_VILLAGES, union_coverage, zone_membership, zone_metrics
 from geo.crs import metric_crs
-from test_coverage import GK, at, box, brute_force_pairs, make_villages, make_zones, zone_sets
+from test_coverage import at, box, brute_force_pairs, make_villages, make_zones, zone_sets
 
 coord = st.floats(min_value=-2_000, max_value=42_000, allow_nan=False)
 

@@ -1,11 +1,9 @@
 """The workspace: atomic saves, undo, per-object last-writer-wins, crash safety, never inside the package."""
-import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import geopandas as gpd
