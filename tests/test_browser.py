@@ -122,8 +122,7 @@ def test_clicking_a_zone_shows_its_metrics_and_the_map_keeps_its_view(server, br
         return hit.feature.properties.zone_id;
     }""")
     page.get_by_text("分区：").first.wait_for(timeout=30_000)
-    metrics = page.locator("[data-testid=stMetric]").all_inner_texts()
-    assert any("贫困村" in m for m in metrics)
+    page.locator("[data-testid=stMetric]", has_text="贫困村").first.wait_for(timeout=30_000)
     assert f"zone={zone_id}" in page.url
     page.wait_for_timeout(1500)
     assert inner.evaluate("() => window.__still_here === true"), "the map reloaded after the click"
@@ -202,7 +201,8 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
     page.get_by_role("heading", name="导入村庄数据 · 绥宁县").wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(csv))
     page.get_by_text("检查结果：1 个错误").wait_for(timeout=60_000)
-    assert page.get_by_text("错误（必须修正后才能导入）").count() == 1  # the table itself is drawn on a canvas
+    page.get_by_text("错误（必须修正后才能导入）").wait_for(timeout=30_000)  # the table itself is drawn on a canvas
+    page.get_by_role("button", name="撤销最近一次保存").wait_for(timeout=30_000)  # the page has finished drawing
     assert page.get_by_role("button", name="确认导入到工作区").count() == 0, "errors must block the import"
     page.close()
     # the fixed file, in a new session: the report is clean and the import can be confirmed
