@@ -65,15 +65,7 @@ class Workspace:
 
     def history(self) -> list[dict]:
         """Return the change log, newest last: version, time, region, layer, source, summary."""
-        if not self.path.exists():
-            return []
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
-            exists = con.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (HISTORY_TABLE,)).fetchone()[0]
-            if not exists:
-                return []
-            rows = con.execute(f"SELECT version, time, region, layer, source, summary FROM {HISTORY_TABLE} "
-                               "ORDER BY version").fetchall()
-        return [dict(zip(("version", "time", "region", "layer", "source", "summary"), r)) for r in rows]
+        return [{k: v for k, v in entry.items() if k != "undo"} for entry in self._read_history()]
 
     # ------------------------------------------------------------------ writing
     def save(self, layer: str, region: str, frame: gpd.GeoDataFrame, *, source: str,
