@@ -23,12 +23,11 @@ from geo.boundaries import package_version
 from geo.coverage import gap_list, union_coverage, zone_membership, zone_metrics
 from geo.crs import metric_crs
 from geo.i18n import t
+from geo.style import STATUS_COLORS, zone_colors
 from geo.villages import village_status
 from geo.zones import corridors
 
 SIZES_IN = {"a4": (11.69, 8.27), "16:9": (13.333, 7.5)}  # figure sizes in inches: A4 landscape, a 16:9 slide
-STATUS_COLORS = {"poverty": "#d62728", "exited": "#ff9f1c", "other": "#9e9e9e"}
-ZONE_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 NICE_KM = (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500)  # scale-bar lengths to choose from
 MAX_LEGEND_ZONES = 12
 RASTERIZE_ABOVE = 2000  # villages: above this many, the dots are an image inside the PDF (keeps it small)
@@ -61,10 +60,6 @@ def true_north_rotation_deg(crs: pyproj.CRS, lon: float, lat: float) -> float:
     x0, y0 = to_map.transform(lon, lat)
     x1, y1 = to_map.transform(lon, lat + 0.01)
     return math.degrees(math.atan2(x1 - x0, y1 - y0))
-
-
-def _zone_colors(zones) -> list[str]:
-    return [c if isinstance(c, str) and c else ZONE_COLORS[i % len(ZONE_COLORS)] for i, c in enumerate(zones["color"])]
 
 
 def _fmt(n) -> str:
@@ -141,7 +136,7 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
     if len(counties) > 1:
         counties.boundary.plot(ax=ax, color="#888888", linewidth=0.5, zorder=2)
     legend_handles = []
-    colors = _zone_colors(zones)
+    colors = zone_colors(zones)
     if len(zones):
         shapes = corridors(zones, clip_to=data.outline).to_crs(crs)
         for i, (shape, kind, color) in enumerate(zip(shapes, zones["kind"], colors)):

@@ -9,10 +9,10 @@ import numpy as np
 from folium.plugins import FastMarkerCluster
 
 from geo.i18n import t
+from geo.style import STATUS_COLORS
 from geo.villages import poor_population, village_status
 from layers.display import to_display
 
-STATUS_COLORS = {"poverty": "#d62728", "exited": "#ff9f1c", "other": "#9e9e9e"}
 GAP_RING = "#000000"
 CLUSTER_THRESHOLD = 3000  # above this many villages, markers are clustered (FastMarkerCluster)
 COORD_DECIMALS = 5  # ~1 m

@@ -8,18 +8,12 @@ import geopandas as gpd
 from shapely.ops import polylabel
 
 from geo.i18n import t
+from geo.style import zone_colors
 from geo.zones import corridors
 from layers.boundaries import display_geometry
 from layers.display import to_display
 
-DEFAULT_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 MAX_LABELLED_ZONES = 20  # above this (e.g. 88 counties) names are in tooltips only
-
-
-def zone_colors(zones: gpd.GeoDataFrame) -> list[str]:
-    """Return one colour per zone: its own when set, else from a qualitative palette."""
-    return [c if isinstance(c, str) and c else DEFAULT_COLORS[i % len(DEFAULT_COLORS)]
-            for i, c in enumerate(zones["color"])]
 
 
 def _properties(zones: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:

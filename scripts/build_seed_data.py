@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo.boundaries import load_boundaries, load_boundary  # noqa: E402
 from geo.crs import CHINA_ALBERS, metric_crs  # noqa: E402
+from geo.style import ZONE_PALETTE  # noqa: E402
 from geo.villages import LIFTED_COLUMNS, POOR_COLUMNS, YEARS, validate_villages, write_villages_csv  # noqa: E402
 from geo.zones import validate_zones  # noqa: E402
 
@@ -57,7 +58,6 @@ OUT = ROOT / "data" / "seed"
 VILLAGE_EDGE_MARGIN_M = 1500.0  # illustrative villages stay this far inside the county boundary
 ZONE_EDGE_MARGIN_M = 250.0  # … and this far from zone and corridor edges, so membership never hangs on a metre
 SEEDS = {"heishui": 513228, "yaan": 511800, "qu": 511725, "suining": 430527, "guizhou": 520000}
-PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 SOURCE_NOTE = "示意数据 illustrative — scripts/build_seed_data.py"
 
 
@@ -250,7 +250,7 @@ def build_heishui(counts):
         "name_zh": [z[0] for z in HEISHUI_ZONES], "name_en": [z[1] for z in HEISHUI_ZONES],
         "kind": "valley", "half_width_km": np.nan, "industries": [z[2] for z in HEISHUI_ZONES],
         "provenance": "illustrative", "source": SOURCE_NOTE + "; names and industries: 000_3031640f769f7549.txt",
-        "color": PALETTE[:6],
+        "color": ZONE_PALETTE[:6],
     }, geometry=gpd.GeoSeries(polygons, crs=crs).to_crs(4326).values, crs=4326)
 
     n = counts["513228"]  # 100
@@ -320,7 +320,7 @@ def build_yaan(counts):
         "zone_id": [b[0] for b in YAAN_BELTS], "name_zh": [b[1] for b in YAAN_BELTS],
         "name_en": [b[2] for b in YAAN_BELTS], "kind": "belt", "half_width_km": YAAN_HALF_WIDTH_KM,
         "industries": [b[3] for b in YAAN_BELTS], "provenance": "illustrative",
-        "source": SOURCE_NOTE + "; belts and their industries: 001_19a1db734a75c876.txt", "color": PALETTE[:3],
+        "source": SOURCE_NOTE + "; belts and their industries: 001_19a1db734a75c876.txt", "color": ZONE_PALETTE[:3],
     }, geometry=gpd.GeoSeries(lines, crs=crs).to_crs(4326).values, crs=4326)
 
     corridor = shapely.union_all([ln.buffer(YAAN_HALF_WIDTH_KM * 1000, quad_segs=16) for ln in lines])
@@ -388,7 +388,7 @@ def build_qu(counts):
         "zone_id": ["qu-leading"], "name_zh": ["脱贫攻坚引领区"], "name_en": ["Poverty-exit leading zone"],
         "kind": "valley", "half_width_km": np.nan, "industries": [["特色种植", "现代养殖"]],
         "provenance": "illustrative", "source": SOURCE_NOTE + "; area 9万亩: 003_668dea35054aa90f.txt",
-        "color": [PALETTE[1]],
+        "color": [ZONE_PALETTE[1]],
     }, geometry=gpd.GeoSeries([ellipse], crs=crs).to_crs(4326).values, crs=4326)
     n = counts["511725"]
     area = shapely.difference(inner, ellipse.boundary.buffer(ZONE_EDGE_MARGIN_M))
