@@ -16,6 +16,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import DATUMS, convert_coords
+from geo.files import VECTOR_SUFFIXES, check_size, read_vector
+from geo.reference import adcode_prefix, bare_name, village_list
 from geo.schema import SchemaError
 from geo.villages import POOR_COLUMNS, YEARS, validate_villages
 
@@ -34,6 +36,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "identified_year": ("identified_year", "识别年份", "认定年份", "建档立卡年份"),
     "exit_year": ("exit_year", "退出年份", "脱贫年份", "出列年份", "摘帽年份"),
     "poor_population": ("poor_population", "贫困人口", "建档立卡贫困人口", "贫困人口数"),
+    "year": ("year", "年份", "年度", "年"),  # long form: one row per village and year
 }
 
 
@@ -53,13 +56,16 @@ class Issue:
 
 @dataclass
 class ImportReport:
-    """Everything found in one file, and the villages when nothing blocks the import."""
+    """Everything found in one file, and the villages (or zones) when nothing blocks the import."""
 
     file: str
     mapping: dict[str, str]
     issues: list[Issue] = field(default_factory=list)
     rows_ok: int = 0
     villages: gpd.GeoDataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+    row_label: str = "row"  # "row" (spreadsheet rows, header = row 1) or "feature" (vector files, from 1)
+    suggested_codes: dict[int, str] = field(default_factory=dict)  # row -> NBS code for a name without one
 
     @property
     def errors(self) -> list[Issue]:
@@ -73,11 +79,12 @@ class ImportReport:
         self.issues.append(Issue(severity, row, column, message, fix))
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "mapping": self.mapping, "errors": [i.as_dict() for i in self.errors],
-                "warnings": [i.as_dict() for i in self.warnings], "rows_ok": self.rows_ok}
+        return {"file": self.file, "mapping": self.mapping, "row_label": self.row_label,
+                "errors": [i.as_dict() for i in self.errors], "warnings": [i.as_dict() for i in self.warnings],
+                "rows_ok": self.rows_ok, "suggested_codes": {str(k): v for k, v in self.suggested_codes.items()}}
 
 
-def _normalise(header: str) -> str:
+def normalise_header(header: str) -> str:
     return re.sub(r"[\s_\-（）()【】\[\]:：/]+", "", str(header)).lower()
 
 
@@ -87,14 +94,14 @@ def guess_mapping(columns) -> dict[str, str]:
     Year columns (2014 … 2020, or 贫困人口2016 …) map to poor_2014 … poor_2020.
     """
     mapping: dict[str, str] = {}
-    by_normal = {_normalise(c): c for c in columns}
+    by_normal = {normalise_header(c): c for c in columns}
     for canonical, aliases in HEADER_ALIASES.items():
         for alias in aliases:
-            if _normalise(alias) in by_normal:
-                mapping[canonical] = by_normal[_normalise(alias)]
+            if normalise_header(alias) in by_normal:
+                mapping[canonical] = by_normal[normalise_header(alias)]
                 break
     for column in columns:
-        match = re.fullmatch(r"(?:poor_?|贫困人口)?(20\d\d)(?:年)?(?:贫困人口)?", _normalise(column))
+        match = re.fullmatch(r"(?:poor_?|贫困人口)?(20\d\d)(?:年)?(?:贫困人口)?", normalise_header(column))
         if match and int(match.group(1)) in YEARS:
             mapping[f"poor_{match.group(1)}"] = column
     return mapping
@@ -133,7 +140,8 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
             raise ValueError(f"{file_name} has more than {MAX_ROWS:,} rows: split it")
         table.columns = [str(c).strip() for c in table.columns]
         return table
-    raise ValueError(f"{file_name}: {suffix or 'no extension'} is not a village table; expected .csv or .xlsx")
+    raise ValueError(f"{file_name}: {suffix or 'no extension'} is not a village table; expected CSV, XLSX, GeoJSON, "
+                     "KML, GeoPackage or a zipped Shapefile")
 
 
 def _cell_text(value) -> str:
@@ -152,14 +160,18 @@ def _numbers(column: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
 
 def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd.GeoDataFrame | None = None,
                     datum: str = "wgs84", mapping: dict[str, str] | None = None,
-                    region_adcode: str | None = None) -> ImportReport:
+                    region_adcode: str | None = None, rows: np.ndarray | None = None,
+                    row_label: str = "row", apply_suggested_codes: bool = False) -> ImportReport:
     """Validate a table of villages; return one report with every problem and, without errors, the villages.
 
     region_boundary (WGS84) lets the report flag villages outside the region and say when the points only fit the
-    region under another datum; region_adcode flags codes of another county.
+    region under another datum; region_adcode flags codes of another county and enables the NBS 2023 checks.
+    rows gives each table row's number in the file (default: spreadsheet rows, the header being row 1).
+    A long-form table (one row per village and year, with a 年份/year column) is turned wide first.
     """
     mapping = dict(mapping or guess_mapping(table.columns))
-    report = ImportReport(file=file_name, mapping=mapping)
+    report = ImportReport(file=file_name, mapping=mapping, row_label=row_label)
+    rows = np.arange(2, len(table) + 2) if rows is None else np.asarray(rows)
     if datum not in DATUMS:
         report.add("error", None, None, f"datum {datum!r} is not one of {', '.join(DATUMS)}",
                    "choose WGS84, CGCS2000, GCJ-02 (高德/腾讯) or BD-09 (百度)")
@@ -172,6 +184,10 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
         report.add("error", None, None, "the table has a header but no rows", "add one row per village")
     if report.errors:
         return report
+    if "year" in mapping:
+        table, rows = _long_to_wide(table, rows, mapping, report)
+        if report.errors:
+            return report
 
     def column(name):
         return table[mapping[name]] if name in mapping else pd.Series([""] * len(table), index=table.index)
@@ -180,10 +196,10 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     lat, lat_empty, lat_bad = _numbers(column("lat"))
     for label, values, empty, bad, limit in (("lon", lon, lon_empty, lon_bad, 180), ("lat", lat, lat_empty, lat_bad, 90)):
         for i in np.flatnonzero(empty | bad):
-            report.add("error", int(i) + 2, mapping[label], f"{label} {column(label).iloc[i]!r} is not a number",
+            report.add("error", int(rows[i]), mapping[label], f"{label} {column(label).iloc[i]!r} is not a number",
                        "write decimal degrees, e.g. 102.99")
         for i in np.flatnonzero(np.abs(values.to_numpy()) > limit):
-            report.add("error", int(i) + 2, mapping[label], f"{label} {values.iloc[i]} is outside ±{limit}",
+            report.add("error", int(rows[i]), mapping[label], f"{label} {values.iloc[i]} is outside ±{limit}",
                        "are longitude and latitude swapped?")
     x = lon.to_numpy(dtype=float)
     y = lat.to_numpy(dtype=float)
@@ -195,37 +211,49 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
                    f"longitude and latitude look swapped in {swapped.sum()} of {len(x)} rows (a latitude-like "
                    "longitude and a longitude-like latitude)",
                    "longitude and latitude look swapped: exchange the two columns in the mapping")
-    _check_codes(report, column("code"), mapping.get("code"), region_adcode)
+    codes = column("code").astype(str).str.strip()
+    _check_codes(report, codes, mapping.get("code"), region_adcode, rows)
+    names = column("name").astype(str).str.strip()
+    for i in np.flatnonzero((names == "").to_numpy()):
+        report.add("error", int(rows[i]), mapping["name"], "the village has no name", "fill in the village name")
+    if region_adcode:
+        _check_against_nbs(report, codes, names, column("township").astype(str).str.strip(), mapping, region_adcode,
+                           rows)
+        if apply_suggested_codes and report.suggested_codes:
+            by_row = {int(r): i for i, r in enumerate(rows)}
+            codes = codes.copy()
+            for row, code in report.suggested_codes.items():
+                codes.iloc[by_row[row]] = code
     ids = column("village_id").astype(str).str.strip() if "village_id" in mapping else \
-        pd.Series([f"row-{i + 2}" for i in range(len(table))], index=table.index)
+        pd.Series([f"{row_label}-{r}" for r in rows], index=table.index)
     for i in np.flatnonzero(ids.duplicated(keep="first").to_numpy()):
-        report.add("error", int(i) + 2, mapping.get("village_id"), f"duplicate village id {ids.iloc[i]!r}",
+        report.add("error", int(rows[i]), mapping.get("village_id"), f"duplicate village id {ids.iloc[i]!r}",
                    "give every village its own id")
     numbers = {}
     for canonical in ("rural_population", "identified_year", "exit_year", *POOR_COLUMNS):
         if canonical in mapping:
             values, empty, bad = _numbers(column(canonical))
             for i in np.flatnonzero(bad):
-                report.add("error", int(i) + 2, mapping[canonical],
+                report.add("error", int(rows[i]), mapping[canonical],
                            f"{column(canonical).iloc[i]!r} is not a number", "write digits only, e.g. 1234")
             if canonical == "rural_population" or canonical in POOR_COLUMNS:
                 for i in np.flatnonzero(empty):
-                    report.add("warning", int(i) + 2, mapping[canonical], "empty: counted as 0",
+                    report.add("warning", int(rows[i]), mapping[canonical], "empty: counted as 0",
                                "fill it in (a spreadsheet formula that was never saved by Excel has no value)")
             numbers[canonical] = values
     if "poor_population" in mapping and not any(c in mapping for c in POOR_COLUMNS):
         numbers["poor_2014"] = _numbers(column("poor_population"))[0]
         report.add("warning", None, mapping["poor_population"],
                    "one poor-population column and no years: taken as 2014 and kept for every later year",
-                   "add columns 2014 … 2020 for the poor population of each year")
+                   "add columns 2014 … 2020 (or a 年份 column, one row per village and year)")
     if report.errors:
         return report
     if region_boundary is not None and both.any():
-        _check_region(report, x, y, datum, region_boundary)
+        _check_region(report, x, y, datum, region_boundary, rows)
     wgs_lon, wgs_lat = convert_coords(x, y, datum, "wgs84")
     frame = pd.DataFrame({
-        "village_id": ids.to_numpy(), "name": column("name").astype(str).str.strip().to_numpy(),
-        "township": column("township").astype(str).to_numpy(), "code": column("code").astype(str).str.strip().to_numpy(),
+        "village_id": ids.to_numpy(), "name": names.to_numpy(),
+        "township": column("township").astype(str).to_numpy(), "code": codes.to_numpy(),
         "rural_population": numbers.get("rural_population", pd.Series([np.nan] * len(table))).to_numpy(),
         "poverty_village": column("poverty_village").to_numpy() if "poverty_village" in mapping else False,
         "identified_year": numbers.get("identified_year", pd.Series([np.nan] * len(table))).to_numpy(),
@@ -252,28 +280,107 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
         report.rows_ok = len(report.villages)
     except SchemaError as exc:
         for problem in exc.problems:
-            report.add("error", None if problem.row is None else problem.row + 1, problem.column, problem.message)
+            report.add("error", None if problem.row is None else int(rows[problem.row - 1]), problem.column,
+                       problem.message)
     return report
 
 
-def _check_codes(report: ImportReport, codes: pd.Series, column: str | None, region_adcode: str | None) -> None:
+def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: ImportReport):
+    """Turn one row per village and year into one row per village with poor_YYYY columns (in place of mapping)."""
+    poor = mapping.get("poor_population")
+    if poor is None:
+        report.add("error", None, mapping["year"], "a 年份/year column but no poor-population column",
+                   "add a 贫困人口 column next to the year (one row per village and year)")
+        return table, rows
+    key_field = next(f for f in ("village_id", "code", "name") if f in mapping)
+    keys = table[mapping[key_field]].astype(str).str.strip()
+    if key_field == "name" and "township" in mapping:
+        keys = table[mapping["township"]].astype(str).str.strip() + "/" + keys
+    years, empty, bad = _numbers(table[mapping["year"]])
+    for i in np.flatnonzero(bad | empty | ~years.isin(YEARS).to_numpy()):
+        report.add("error", int(rows[i]), mapping["year"], f"year {table[mapping['year']].iloc[i]!r} is not one of "
+                   f"{YEARS[0]}-{YEARS[-1]}", "write the year as four digits, e.g. 2016")
+    repeated = pd.DataFrame({"k": keys, "y": years}).duplicated(keep="first").to_numpy()
+    for i in np.flatnonzero(repeated):
+        report.add("error", int(rows[i]), mapping["year"],
+                   f"{keys.iloc[i]} has a second row for {int(years.iloc[i]) if np.isfinite(years.iloc[i]) else '?'}",
+                   "keep one row per village and year")
+    if report.errors:
+        return table, rows
+    first = ~keys.duplicated(keep="first").to_numpy()
+    wide = table[first].reset_index(drop=True)
+    wide_rows = rows[first]
+    for name in ("lon", "lat"):
+        moved = table.groupby(keys.to_numpy(), sort=False)[mapping[name]].nunique()
+        for key in moved.index[moved > 1][:20]:
+            i = int(np.flatnonzero(first & (keys == key).to_numpy())[0])
+            report.add("warning", int(rows[i]), mapping[name], f"{key}: the {name} differs between years; "
+                       "the first row's is used", "give a village the same coordinates in every year")
+    for year in YEARS:
+        in_year = (years == year).to_numpy()
+        if in_year.any():
+            values = pd.Series(table[poor].to_numpy()[in_year], index=keys.to_numpy()[in_year])
+            wide[f"poor_{year}"] = values.reindex(keys.to_numpy()[first]).fillna("").to_numpy()
+            mapping[f"poor_{year}"] = f"poor_{year}"
+    mapping.pop("poor_population")
+    mapping.pop("year")
+    report.add("warning", None, mapping.get(key_field, key_field),
+               f"long form: {len(table)} rows turned into {len(wide)} villages × {len(set(years))} years", "")
+    return wide, wide_rows
+
+
+def _check_codes(report: ImportReport, codes: pd.Series, column: str | None, region_adcode: str | None,
+                 rows: np.ndarray) -> None:
     if column is None:
         return
-    for i, raw in enumerate(codes.astype(str).str.strip()):
+    prefix = adcode_prefix(region_adcode) if region_adcode else ""
+    for i, raw in enumerate(codes):
         if raw == "":
             continue
-        row = i + 2
+        row = int(rows[i])
         if re.fullmatch(r"\d{12}\.0+|\d(\.\d+)?[eE]\+?1[01]", raw):
             report.add("error", row, column, f"code {raw!r} was turned into a number (Excel drops digits)",
                        "format the code column as text in Excel and type the 12 digits again")
         elif not re.fullmatch(r"\d{12}", raw):
             report.add("error", row, column, f"code {raw!r} is not 12 digits", "use the 12-digit 统计用区划代码")
-        elif region_adcode and not raw.startswith(region_adcode[:6]) and region_adcode[2:] != "0000":
+        elif prefix and not raw.startswith(prefix):
             report.add("warning", row, column, f"code {raw} belongs to county {raw[:6]}, not {region_adcode}",
                        "check the region or the code")
 
 
-def _check_region(report: ImportReport, x, y, datum: str, boundary: gpd.GeoDataFrame) -> None:
+def _check_against_nbs(report: ImportReport, codes: pd.Series, names: pd.Series, townships: pd.Series,
+                       mapping: dict, region_adcode: str, rows: np.ndarray) -> None:
+    """Compare codes and names with the NBS 2023 list; suggest a code for a name without one when it is unique."""
+    nbs = village_list()
+    prefix = adcode_prefix(region_adcode)
+    if not any(c.startswith(prefix) for c in nbs.counties):
+        return  # no reference list for this region: nothing to say
+    code_column = mapping.get("code", "code")
+    for i, (code, name) in enumerate(zip(codes, names)):
+        row = int(rows[i])
+        if re.fullmatch(r"\d{12}", code) and nbs.covers(code):
+            listed = nbs.name_of(code)
+            if listed is None:
+                hits = nbs.find_by_name(name, prefix, townships.iloc[i])
+                hint = f"NBS 2023 lists {name} as {hits[0]}" if len(hits) == 1 else \
+                    "villages merged in 2019-2021 got new codes; check the code against the 2023 list"
+                report.add("warning", row, code_column, f"code {code} is not in the NBS 2023 village list", hint)
+            elif name and bare_name(listed) != bare_name(name):
+                report.add("warning", row, code_column,
+                           f"code {code} is {listed} in the NBS 2023 list, but the file says {name}",
+                           "check whether the code or the name is wrong")
+        elif code == "" and name:
+            hits = nbs.find_by_name(name, prefix, townships.iloc[i])
+            if len(hits) == 1:
+                report.suggested_codes[row] = hits[0]
+                report.add("warning", row, code_column, f"{name} has no code; NBS 2023 has it as {hits[0]}",
+                           f"use the suggested code {hits[0]}")
+            elif len(hits) > 1:
+                report.add("warning", row, code_column, f"{name} has no code and {len(hits)} villages of that name "
+                           "in the NBS 2023 list", "add the township (乡镇) column or the 12-digit code")
+
+
+def _check_region(report: ImportReport, x, y, datum: str, boundary: gpd.GeoDataFrame, rows: np.ndarray) -> None:
     """Flag villages outside the region, and say when another datum would put them inside."""
     shape = shapely.union_all(boundary.to_crs(4326).geometry.values)
     shapely.prepare(shape)
@@ -293,5 +400,66 @@ def _check_region(report: ImportReport, x, y, datum: str, boundary: gpd.GeoDataF
     lon, lat = convert_coords(x, y, datum, "wgs84")
     inside = shapely.contains_xy(shape, np.nan_to_num(lon), np.nan_to_num(lat))
     for i in np.flatnonzero(ok & ~inside)[:200]:
-        report.add("warning", int(i) + 2, "lon/lat", f"({x[i]:.5f}, {y[i]:.5f}) is outside the region",
+        report.add("warning", int(rows[i]), "lon/lat", f"({x[i]:.5f}, {y[i]:.5f}) is outside the region",
                    "check the coordinates or the region")
+
+
+# ---------------------------------------------------------------------------------------------- whole files
+def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.ndarray, str, list[str]]:
+    """Return (table as text, each row's number in the file, "row"/"feature", notes) of any village file.
+
+    Tables (CSV/XLSX) as read_table; vector files (GeoJSON, KML, GeoPackage, zipped Shapefile) give their
+    attributes plus lon/lat of their points (reprojected to degrees when the file has a projected CRS).
+    Raises ValueError (FileProblem) with what was wrong and what to do.
+    """
+    check_size(data, file_name)
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        table = read_table(data, file_name)
+        return table, np.arange(2, len(table) + 2), "row", []
+    vector = read_vector(data, file_name)
+    frame, notes = vector.frame, list(vector.notes)
+    if frame.crs is None:
+        notes.append("the file has no CRS: coordinates taken as longitude/latitude degrees in the datum chosen below")
+    elif not frame.crs.is_geographic:
+        notes.append(f"reprojected from {frame.crs.name} to longitude/latitude")
+        frame = frame.to_crs(4326)
+    table = pd.DataFrame({c: frame[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                                          else _cell_text(v)) for c in frame.columns if c != "geometry"},
+                         dtype=object)
+    kinds = frame.geometry.geom_type.fillna("none").to_numpy()
+    points = kinds == "Point"
+    lon = np.where(points, shapely.get_x(frame.geometry.values), np.nan)
+    lat = np.where(points, shapely.get_y(frame.geometry.values), np.nan)
+    for name, values in (("lon", lon), ("lat", lat)):
+        target = name if name not in table.columns else f"{name} (geometry)"
+        table[target] = [("" if not np.isfinite(v) else repr(float(v))) for v in values]
+    wrong = np.flatnonzero(~points)
+    if len(wrong):
+        kinds_found = ", ".join(sorted(set(kinds[wrong])))
+        notes.append(f"{len(wrong)} features are not points ({kinds_found}): villages must be points")
+        table.loc[table.index[wrong], [c for c in table.columns if c.startswith(("lon", "lat"))]] = \
+            f"not a point ({kinds_found})"
+    return table, np.arange(1, len(table) + 1), "feature", notes
+
+
+def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] | None = None,
+                        **options) -> ImportReport:
+    """Read and validate any village file; every failure, even an unexpected one, comes back as a report error."""
+    try:
+        table, rows, row_label, notes = read_village_upload(data, file_name)
+    except Exception as exc:  # nothing the user uploads may end in a stack trace
+        report = ImportReport(file=file_name, mapping={})
+        report.add("error", None, None, str(exc) if isinstance(exc, ValueError) else
+                   f"the file could not be read ({type(exc).__name__}: {exc})", "check the file type and contents")
+        return report
+    try:
+        report = import_villages(table, file_name=file_name, mapping=mapping, rows=rows, row_label=row_label,
+                                 **options)
+    except Exception as exc:
+        report = ImportReport(file=file_name, mapping=mapping or {}, row_label=row_label)
+        report.add("error", None, None, f"the import stopped: {type(exc).__name__}: {exc}",
+                   "check the file; if it looks right, report this message")
+    for note in notes:
+        report.add("warning", None, None, note, "")
+    return report

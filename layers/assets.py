@@ -13,6 +13,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL = "/app/static"  # where Streamlit's static file serving exposes STATIC_DIR
 LEAFLET = "vendor/leaflet-1.9.3"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.1.0"
+LEAFLET_DRAW = "vendor/leaflet.draw-1.0.4"  # folium.plugins.Draw asks for 1.0.2 from a CDN; 1.0.4 is the same API
 
 # folium's asset names -> a file under static/, or None for assets the atlas does not use (jQuery, Bootstrap,
 # Font Awesome are only needed by folium's icon markers and popups with Bootstrap markup, which the atlas avoids).
@@ -22,6 +23,8 @@ LOCAL_ASSETS: dict[str, str | None] = {
     "markerclusterjs": f"{MARKERCLUSTER}/leaflet.markercluster.js",
     "markerclustercss": f"{MARKERCLUSTER}/MarkerCluster.css",
     "markerclusterdefaultcss": f"{MARKERCLUSTER}/MarkerCluster.Default.css",
+    "leaflet_draw_js": f"{LEAFLET_DRAW}/leaflet.draw.js",
+    "leaflet_draw_css": f"{LEAFLET_DRAW}/leaflet.draw.css",
     "jquery": None,
     "bootstrap": None,
     "bootstrap_css": None,

@@ -1,0 +1,205 @@
+"""Importing a planner's own zones and belts from GeoJSON, KML, GeoPackage or a zipped Shapefile.
+
+Polygons become valley zones (沟域), lines become belts (产业带) with a half-width (from a column, or the default the
+user picks). Any CRS the file declares is reprojected; a file without one must be in degrees. Invalid polygons are
+repaired with make_valid and the repair is reported. One report lists every problem by feature number.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import DATUMS, convert_datum
+from geo.files import read_vector
+from geo.io import ImportReport, normalise_header
+from geo.zones import MAX_HALF_WIDTH_KM, validate_zones
+
+ZONE_ALIASES: dict[str, tuple[str, ...]] = {
+    "zone_id": ("zone_id", "id", "编号", "代码", "fid_1"),
+    "name_zh": ("name_zh", "name", "名称", "沟域名称", "产业带名称", "沟域", "产业带", "名字", "zone"),
+    "name_en": ("name_en", "英文名", "english"),
+    "industries": ("industries", "industry", "产业", "主导产业", "特色产业", "产业类型"),
+    "kind": ("kind", "type", "类型", "类别"),
+    "half_width_km": ("half_width_km", "halfwidth", "半宽", "半宽km", "半宽公里", "缓冲半径", "缓冲半径km", "buffer_km"),
+}
+KIND_WORDS = {"valley": "valley", "沟域": "valley", "沟": "valley", "belt": "belt", "产业带": "belt", "带": "belt"}
+DEFAULT_HALF_WIDTH_KM = 5.0
+
+
+def guess_zone_mapping(frame: pd.DataFrame) -> dict[str, str]:
+    """Return {canonical field: source column} for the zone headers that match a known spelling.
+
+    Columns with no value at all are skipped (a KML has an empty Name when the names sit in ExtendedData).
+    """
+    mapping: dict[str, str] = {}
+    filled = [c for c in frame.columns if c != "geometry" and frame[c].map(_has_value).any()]
+    by_normal = {normalise_header(c): c for c in filled}
+    for canonical, aliases in ZONE_ALIASES.items():
+        for alias in aliases:
+            column = by_normal.get(normalise_header(alias))
+            if column is not None and column not in mapping.values():
+                mapping[canonical] = column
+                break
+    return mapping
+
+
+def _has_value(value) -> bool:
+    return not (value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
+                or (isinstance(value, str) and not value.strip()))
+
+
+def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gpd.GeoDataFrame | None = None,
+                 datum: str = "wgs84", mapping: dict[str, str] | None = None,
+                 default_half_width_km: float = DEFAULT_HALF_WIDTH_KM, id_prefix: str = "user") -> ImportReport:
+    """Validate a layer of zones/belts (its own CRS); return one report and, without errors, WGS84 zones.
+
+    datum applies to files in degrees only (a GCJ-02 trace from a Gaode map is shifted to WGS84).
+    """
+    mapping = dict(mapping or guess_zone_mapping(frame))
+    report = ImportReport(file=file_name, mapping=mapping, row_label="feature")
+    if datum not in DATUMS:
+        report.add("error", None, None, f"datum {datum!r} is not one of {', '.join(DATUMS)}", "")
+        return report
+    if len(frame) == 0:
+        report.add("error", None, None, "the file has no features", "export the layer with its zones")
+        return report
+    frame = frame.reset_index(drop=True)
+    if frame.crs is None:
+        bounds = frame.total_bounds
+        if np.all(np.isfinite(bounds)) and -180 <= bounds[0] and bounds[2] <= 180 and -90 <= bounds[1] and \
+                bounds[3] <= 90:
+            report.add("warning", None, "CRS", "the file declares no CRS: taken as longitude/latitude degrees",
+                       "export it with its .prj / CRS to be sure")
+            frame = frame.set_crs(4326)
+        else:
+            report.add("error", None, "CRS", f"the file declares no CRS and its coordinates ({bounds[0]:.0f}, "
+                       f"{bounds[1]:.0f} …) are not degrees", "add the .prj file (Shapefile) or export with a CRS")
+            return report
+    geographic = frame.crs.is_geographic
+    frame = frame.to_crs(4326)
+    if geographic and datum in ("gcj02", "bd09"):
+        frame = frame.set_geometry(convert_datum(frame.geometry, datum, "wgs84"))
+    if "name_zh" not in mapping:
+        report.add("warning", None, "name", "no name column: zones are named by feature number",
+                   f"name a column one of: {', '.join(ZONE_ALIASES['name_zh'])}, or map it by hand")
+
+    def text(field, i, default=""):
+        if field not in mapping:
+            return default
+        value = frame[mapping[field]].iloc[i]
+        return str(value).strip() if _has_value(value) else default
+
+    region = None
+    if region_boundary is not None:
+        region = shapely.union_all(region_boundary.to_crs(4326).geometry.values)
+    rows, seen = [], set()
+    used_default_width = []
+    for i, geom in enumerate(frame.geometry.values):
+        feature = i + 1
+        if geom is None or geom.is_empty:
+            report.add("error", feature, "geometry", "the feature has no geometry", "delete it or draw it again")
+            continue
+        declared = KIND_WORDS.get(text("kind", i).lower()) if "kind" in mapping else None
+        polygon_like = geom.geom_type in ("Polygon", "MultiPolygon")
+        line_like = geom.geom_type in ("LineString", "MultiLineString")
+        if geom.geom_type == "GeometryCollection":
+            parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+            if parts:
+                geom, polygon_like = shapely.union_all(parts), True
+        if not (polygon_like or line_like):
+            report.add("error", feature, "geometry", f"a {geom.geom_type} cannot be a zone",
+                       "a valley zone is a polygon, a belt a line (its centreline)")
+            continue
+        kind = "valley" if polygon_like else "belt"
+        if declared and declared != kind:
+            report.add("error", feature, mapping["kind"], f"the kind says {text('kind', i)} but the geometry is a "
+                       f"{geom.geom_type}", "a belt is drawn as a line, a valley zone as a polygon")
+            continue
+        if polygon_like and not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            repaired = shapely.make_valid(geom)
+            polygons = [g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")]
+            if not polygons:
+                report.add("error", feature, "geometry", f"invalid polygon ({reason}) with no area after repair",
+                           "draw the zone again")
+                continue
+            geom = shapely.union_all(polygons)
+            report.add("warning", feature, "geometry", f"invalid polygon ({reason}) repaired with make_valid; area "
+                       f"now {_area_km2(geom):.2f} km²", "check the repaired outline on the map")
+        half_width = np.nan
+        if kind == "belt":
+            raw = text("half_width_km", i)
+            if raw:
+                try:
+                    half_width = float(raw)
+                except ValueError:
+                    report.add("error", feature, mapping["half_width_km"], f"half-width {raw!r} is not a number",
+                               "write the half-width in km, e.g. 5")
+                    continue
+                if not 0 < half_width <= MAX_HALF_WIDTH_KM:
+                    report.add("error", feature, mapping["half_width_km"], f"half-width {half_width:g} km is not "
+                               f"between 0 and {MAX_HALF_WIDTH_KM:g} km", "is it in metres? write kilometres")
+                    continue
+            else:
+                half_width = float(default_half_width_km)
+                used_default_width.append(feature)
+        zone_id = text("zone_id", i) or f"{id_prefix}-{feature}"
+        if zone_id in seen:
+            report.add("error", feature, mapping.get("zone_id", "zone_id"), f"duplicate zone id {zone_id!r}",
+                       "give every zone its own id")
+            continue
+        seen.add(zone_id)
+        if region is not None and not geom.intersects(region):
+            report.add("warning", feature, "geometry", "the zone lies entirely outside the region",
+                       "check the region, or the datum / CRS of the file")
+        industries = [p.strip() for p in text("industries", i).replace("；", "、").replace(";", "、")
+                      .replace(",", "、").replace("，", "、").split("、") if p.strip()]
+        rows.append({"zone_id": zone_id, "name_zh": text("name_zh", i) or f"{file_name} #{feature}",
+                     "name_en": text("name_en", i) or text("name_zh", i) or f"{file_name} #{feature}",
+                     "kind": kind, "half_width_km": half_width, "industries": industries, "provenance": "user",
+                     "source": f"{file_name} (imported)", "color": None, "geometry": geom})
+    if used_default_width:
+        report.add("warning", None, "half_width_km", f"{len(used_default_width)} belts have no half-width: "
+                   f"{default_half_width_km:g} km used", "add a 半宽 (km) column or change the default")
+    if report.errors or not rows:
+        if not report.errors:
+            report.add("error", None, None, "no zone could be read", "check the file")
+        return report
+    zones = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=4326)
+    try:
+        report.zones = validate_zones(zones, name=file_name)
+        report.rows_ok = len(report.zones)
+    except ValueError as exc:
+        for problem in getattr(exc, "problems", []) or [exc]:
+            report.add("error", getattr(problem, "row", None), getattr(problem, "column", None),
+                       getattr(problem, "message", str(problem)), "")
+    return report
+
+
+def _area_km2(geom) -> float:
+    from geo.crs import area_km2
+
+    return float(area_km2(gpd.GeoSeries([geom], crs=4326))[0])
+
+
+def import_zone_file(data: bytes, file_name: str, *, mapping: dict[str, str] | None = None, **options) -> ImportReport:
+    """Read and validate any zone file; every failure, even an unexpected one, comes back as a report error."""
+    try:
+        vector = read_vector(data, file_name)
+    except Exception as exc:
+        report = ImportReport(file=file_name, mapping={}, row_label="feature")
+        report.add("error", None, None, str(exc) if isinstance(exc, ValueError) else
+                   f"the file could not be read ({type(exc).__name__}: {exc})", "check the file type and contents")
+        return report
+    try:
+        report = import_zones(vector.frame, file_name=file_name, mapping=mapping, **options)
+    except Exception as exc:
+        report = ImportReport(file=file_name, mapping=mapping or {}, row_label="feature")
+        report.add("error", None, None, f"the import stopped: {type(exc).__name__}: {exc}",
+                   "check the file; if it looks right, report this message")
+    for note in vector.notes:
+        report.add("warning", None, None, note, "")
+    return report
+
