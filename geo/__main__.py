@@ -69,26 +69,37 @@ def _import(args) -> str:
     from pathlib import Path
 
     from geo.boundaries import load_boundary
-    from geo.io import import_villages, read_table
+    from geo.io import import_village_file
     from geo.regions import resolve_region
+    from geo.zone_import import import_zone_file
 
-    if args.kind != "villages":
-        raise ValueError("only 'import villages' exists so far; zone import comes with the workspace")
-    if not args.dry_run:
-        raise ValueError("the workspace that imports are saved to is not built yet: run with --dry-run to "
-                         "validate the file (nothing is written either way)")
+    if not args.dry_run and not args.workspace:
+        raise ValueError("say where to save: --workspace PATH (a GeoPackage), or --dry-run to validate only")
     region = resolve_region(args.region)
     path = Path(args.file)
     try:
-        table = read_table(path.read_bytes(), path.name)
-    except (OSError, ValueError) as exc:
-        report = {"file": path.name, "errors": [{"row": None, "column": None, "message": str(exc), "fix": ""}],
-                  "warnings": [], "rows_ok": 0}
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    boundary = load_boundary(region.adcode)
+    if args.kind == "villages":
+        report = import_village_file(data, path.name, region_boundary=boundary, datum=args.datum,
+                                     region_adcode=region.adcode)
+        layer, frame = "villages", report.villages
     else:
-        report = import_villages(table, file_name=path.name, region_boundary=load_boundary(region.adcode),
-                                 datum=args.datum, region_adcode=region.adcode).as_dict()
-    args.exit_code = 1 if report["errors"] else 0
-    return json.dumps(report, ensure_ascii=False, indent=2)
+        report = import_zone_file(data, path.name, region_boundary=boundary, datum=args.datum,
+                                  default_half_width_km=args.half_width_km)
+        layer, frame = "zones", report.zones
+    result = report.as_dict()
+    args.exit_code = 1 if report.errors else 0
+    if not report.errors and not args.dry_run:
+        from geo.workspace import Workspace
+
+        workspace = Workspace(args.workspace)
+        result["saved"] = {"workspace": str(workspace.path), "layer": layer, "region": region.key,
+                           "version": workspace.save(layer, region.key, frame, source=path.name,
+                                                     replace_region=True)}
+    return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 def _csv(rows: list[dict]) -> str:
@@ -121,12 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--out", help="write to this file instead of stdout (required for xlsx)")
     p.set_defaults(run=_metrics)
-    p = sub.add_parser("import", help="validate a file of villages (a JSON report: errors, warnings, rows_ok)")
-    p.add_argument("kind", choices=["villages"], help="what the file holds")
-    p.add_argument("file", help="CSV (UTF-8 / GBK detected) or XLSX")
+    p = sub.add_parser("import", help="validate a file of villages or zones (a JSON report: errors, warnings, "
+                                      "rows_ok) and save it to a workspace")
+    p.add_argument("kind", choices=["villages", "zones"], help="what the file holds")
+    p.add_argument("file", help="villages: CSV (UTF-8 / GBK detected), XLSX, GeoJSON, KML, GeoPackage or zipped "
+                                "Shapefile; zones: GeoJSON, KML, GeoPackage or zipped Shapefile")
     p.add_argument("--region", required=True, help="seed region id, 6-digit adcode or Chinese name")
-    p.add_argument("--datum", choices=["wgs84", "cgcs2000", "gcj02", "bd09"], default="wgs84")
-    p.add_argument("--dry-run", action="store_true", help="validate only (required until the workspace exists)")
+    p.add_argument("--datum", choices=["wgs84", "cgcs2000", "gcj02", "bd09"], default="wgs84",
+                   help="datum of coordinates given in degrees (gcj02: 高德/腾讯, bd09: 百度)")
+    p.add_argument("--half-width-km", type=float, default=5.0, help="zones: half-width of belts without one")
+    p.add_argument("--dry-run", action="store_true", help="validate only; nothing is written")
+    p.add_argument("--workspace", help="the workspace GeoPackage to save to (replaces the region's layer; "
+                                       "undo from the data page)")
     p.set_defaults(run=_import)
     return parser
 

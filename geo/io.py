@@ -444,10 +444,13 @@ def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.n
 
 
 def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] | None = None,
-                        **options) -> ImportReport:
-    """Read and validate any village file; every failure, even an unexpected one, comes back as a report error."""
+                        upload: tuple | None = None, **options) -> ImportReport:
+    """Read and validate any village file; every failure, even an unexpected one, comes back as a report error.
+
+    upload: what read_village_upload returned for this file, when the caller has read it already.
+    """
     try:
-        table, rows, row_label, notes = read_village_upload(data, file_name)
+        table, rows, row_label, notes = upload if upload is not None else read_village_upload(data, file_name)
     except Exception as exc:  # nothing the user uploads may end in a stack trace
         report = ImportReport(file=file_name, mapping={})
         report.add("error", None, None, str(exc) if isinstance(exc, ValueError) else

@@ -203,3 +203,23 @@ def import_zone_file(data: bytes, file_name: str, *, mapping: dict[str, str] | N
         report.add("warning", None, None, note, "")
     return report
 
+
+
+def zones_from_drawings(drawings: list[dict], attributes: list[dict], *, datum: str = "wgs84",
+                        default_half_width_km: float = DEFAULT_HALF_WIDTH_KM,
+                        region_boundary: gpd.GeoDataFrame | None = None) -> ImportReport:
+    """Turn shapes drawn on the map (GeoJSON features in the map's datum) into zones, through the same checks as a file.
+
+    attributes[i] gives drawing i its zone_id, name_zh, industries (text) and half_width_km (belts).
+    """
+    if not drawings:
+        report = ImportReport(file="drawn on the map", mapping={}, row_label="feature")
+        report.add("error", None, None, "nothing has been drawn", "draw a polygon (valley) or a line (belt) first")
+        return report
+    frame = gpd.GeoDataFrame(
+        [{"zone_id": a.get("zone_id", ""), "name_zh": a.get("name_zh", ""), "industries": a.get("industries", ""),
+          "half_width_km": a.get("half_width_km")} for a in attributes],
+        geometry=[shapely.geometry.shape(d["geometry"]) if d.get("geometry") else None for d in drawings], crs=4326)
+    mapping = {field: field for field in ("zone_id", "name_zh", "industries", "half_width_km")}
+    return import_zones(frame, file_name="drawn on the map", region_boundary=region_boundary, datum=datum,
+                        mapping=mapping, default_half_width_km=default_half_width_km, id_prefix="drawn")

@@ -9,7 +9,8 @@ from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from geo.regions import RegionRef, load_registry, resolve_region
 from geo.villages import YEARS
 from layers.assets import use_local_assets
-from layers.basemaps import basemaps
+from layers.base import atlas_map, map_datum
+from layers.basemaps import MissingToken, basemaps, resolve_token
 
 APP_SHELL_MARK = "_ran_through_app"  # set by app.py on every run, checked by every page
 OTHER_REGION = "__other__"  # region selectbox value meaning "type a name or code"
@@ -227,3 +228,25 @@ def show_map(fmap, *, key: str, returned_objects: list[str] | None = None, featu
         use_local_assets(group)
     return st_folium(fmap, key=key, height=height or MAP_HEIGHT_PX, use_container_width=True,
                      returned_objects=returned_objects or [], feature_group_to_add=feature_groups or None)
+
+
+def secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets file: the environment is the only source of keys
+        return {}
+
+
+def base_map(extent, lang: str, *, view: dict | None = None):
+    """Return (map, basemap id, display datum) on the chosen basemap; a basemap whose key is missing falls back to
+    no basemap with a message naming the key."""
+    basemap = st.session_state.get("basemap", "osm")
+    try:
+        fmap = atlas_map(extent, basemap_id=basemap, lang=lang, token=resolve_token(basemaps()[basemap], secrets()),
+                         view=view)
+    except MissingToken:
+        b = basemaps()[basemap]
+        st.warning(t("basemap_key_missing", lang, basemap=b.name(lang), token=b.token))
+        basemap = "none"
+        fmap = atlas_map(extent, basemap_id=basemap, lang=lang, view=view)
+    return fmap, basemap, map_datum(basemap)

@@ -4,8 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from geo.i18n import t
-from layers.base import atlas_map, map_datum
-from layers.basemaps import MissingToken, basemaps, resolve_token
 from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
 from layers.display import click_to_wgs84
@@ -13,7 +11,7 @@ from layers.legend import MapLabel, illustrative_flag, legend
 from layers.villages import village_legend_entries, villages_layer
 from layers.zones import highlight_layer, zone_legend_entries, zones_layer
 from pages.common import (
-    DEFAULT_LAYERS, LAYER_CHOICES, cached_region_data, cached_report, current_lang, current_region, current_year,
+    DEFAULT_LAYERS, LAYER_CHOICES, base_map, cached_region_data, cached_report, current_lang, current_region, current_year,
     illustrative_notice, share_link, show_map,
 )
 
@@ -32,13 +30,6 @@ div[data-testid="stMainBlockContainer"], .block-container { padding-top: 0.5rem 
 lang = current_lang()
 year = current_year()
 region = current_region()
-
-
-def secrets() -> dict:
-    try:
-        return dict(st.secrets)
-    except Exception:  # no secrets file: the environment is the only source of keys
-        return {}
 
 
 def inspect_panel(data, report, lang):
@@ -128,8 +119,6 @@ if region is not None:
                          format_func=lambda m: t(m, lang))
     layers = st.session_state.get("layers", DEFAULT_LAYERS)
     basemap = st.session_state.get("basemap", "osm")
-    token = resolve_token(basemaps()[basemap], secrets())
-    datum = map_datum(basemap)
     map_col, side_col = st.columns([3, 2]) if not present else (st.container(), None)
     with map_col:
         identity = (region.key, basemap, lang, tuple(layers), st.session_state.get("choropleth_metric"), present)
@@ -137,13 +126,7 @@ if region is not None:
         if identity not in anchors:  # the view when this map was built: constant while the map stays the same
             anchors.clear()
             anchors[identity] = st.session_state.get("view")
-        try:
-            fmap = atlas_map(outline, basemap_id=basemap, lang=lang, token=token, view=anchors[identity])
-        except MissingToken:
-            b = basemaps()[basemap]
-            st.warning(t("basemap_key_missing", lang, basemap=b.name(lang), token=b.token))
-            basemap, datum = "none", map_datum("none")
-            fmap = atlas_map(outline, basemap_id="none", lang=lang, view=anchors[identity])
+        fmap, basemap, datum = base_map(outline, lang, view=anchors[identity])
         tolerance = display_tolerance_deg(len(counties))
         is_county_zones = len(data.zones) and (data.zones["kind"] == "county").all()
         if "counties" in layers and len(counties) > 1 and not is_county_zones:
