@@ -85,11 +85,11 @@ def _import(args) -> str:
     if args.kind == "villages":
         report = import_village_file(data, path.name, region_boundary=boundary, datum=args.datum,
                                      region_adcode=region.adcode)
-        layer, frame = "villages", report.villages
+        layer = "villages"
     else:
         report = import_zone_file(data, path.name, region_boundary=boundary, datum=args.datum,
                                   default_half_width_km=args.half_width_km)
-        layer, frame = "zones", report.zones
+        layer = "zones"
     result = report.as_dict()
     args.exit_code = 1 if report.errors else 0
     if not report.errors and not args.dry_run:
@@ -97,8 +97,7 @@ def _import(args) -> str:
 
         workspace = Workspace(args.workspace)
         result["saved"] = {"workspace": str(workspace.path), "layer": layer, "region": region.key,
-                           "version": workspace.save(layer, region.key, frame, source=path.name,
-                                                     replace_region=True)}
+                           "version": workspace.save_import(report, layer, region.key)}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 

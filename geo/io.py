@@ -236,6 +236,9 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
             for i in np.flatnonzero(bad):
                 report.add("error", int(rows[i]), mapping[canonical],
                            f"{column(canonical).iloc[i]!r} is not a number", "write digits only, e.g. 1234")
+            for i in np.flatnonzero(values.to_numpy() < 0):
+                report.add("error", int(rows[i]), mapping[canonical], f"{column(canonical).iloc[i]} is negative",
+                           "a count of people or a year cannot be negative")
             if canonical == "rural_population" or canonical in POOR_COLUMNS:
                 for i in np.flatnonzero(empty):
                     report.add("warning", int(rows[i]), mapping[canonical], "empty: counted as 0",

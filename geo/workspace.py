@@ -110,6 +110,14 @@ class Workspace:
             self._write_atomically(current, history)
             return version
 
+    def save_import(self, report, layer: str, region: str) -> int:
+        """Save what an import report validated (its villages or zones, replacing the region's layer); refuse a
+        report with errors, so that a failed import never touches the workspace. Return the version."""
+        frame = getattr(report, layer, None)
+        if report.errors or frame is None:
+            raise WorkspaceError(f"{report.file} has {len(report.errors)} errors: nothing was saved")
+        return self.save(layer, region, frame, source=report.file, replace_region=True)
+
     def undo_last(self) -> dict | None:
         """Undo the newest save: remove what it saved and restore what it replaced; return the entry undone."""
         with self._locked():

@@ -97,7 +97,7 @@ def villages_section(ws, data) -> None:
         st.checkbox(t("data_apply_codes", lang, n=len(report.suggested_codes)), key="data_apply_codes")
     if report.villages is not None and not report.errors:
         if st.button(t("data_confirm", lang), key="data_confirm", type="primary"):
-            version = ws.save("villages", region.key, report.villages, source=upload.name, replace_region=True)
+            version = ws.save_import(report, "villages", region.key)
             saved("villages", version, report.rows_ok)
 
 
@@ -123,7 +123,7 @@ def zones_section(ws, data) -> None:
         metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
         st.dataframe(coverage_table(metrics), hide_index=True, width="stretch")
         if st.button(t("data_confirm_zones", lang), key="data_confirm_zones", type="primary"):
-            version = ws.save("zones", region.key, report.zones, source=upload.name, replace_region=True)
+            version = ws.save_import(report, "zones", region.key)
             saved("zones", version, report.rows_ok)
 
 
