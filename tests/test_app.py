@@ -238,3 +238,65 @@ def test_layers_choice_and_choropleth():
     assert app.selectbox(key="choropleth_metric").value == "poor_population"
     params = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(app.query_params).items()}
     assert params["layers"] == "choropleth,villages"
+
+
+# ------------------------------------------------------------------------------------------------ data page
+@pytest.fixture()
+def data_page(tmp_path, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("VALLEY_ATLAS_WORKSPACE", str(tmp_path / "workspace.gpkg"))
+    st.cache_resource.clear()
+    app = app_test()
+    app.query_params["region"] = "qu"
+    app.run()
+    app.switch_page("pages/data.py").run()
+    assert not app.exception, app.exception
+    yield app
+    st.cache_resource.clear()  # the region data cached from this workspace must not reach other tests
+
+
+def test_data_page_offers_every_section(data_page):
+    app = data_page
+    assert app.radio(key="data_section").options == ["导入村庄", "导入沟域 / 产业带", "在地图上绘制"]
+    for section in ("zones", "draw", "villages"):
+        app.radio(key="data_section").set_value(section).run()
+        assert not app.exception, app.exception
+    assert app.radio(key="data_datum").value == "wgs84"
+
+
+def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
+    import shapely
+
+    from geo.workspace import Workspace
+
+    app = data_page
+    app.radio(key="data_section").set_value("draw").run()
+    valley = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.box(106.8, 30.7, 107.1, 31.0))}
+    app.session_state["drawn_zones"] = {"k1": {"feature": valley, "attributes": {
+        "zone_id": "drawn-k1", "name_zh": "新绘分区 1", "industries": "黄花", "half_width_km": None,
+        "kind": "valley"}}}
+    app.run()
+    assert not app.exception, app.exception
+    coverage = next(df.value for df in app.dataframe if "贫困人口" in df.value.columns)
+    assert coverage["分区"].tolist() == ["新绘分区 1"] and coverage["村庄数"].iloc[0] > 0
+    app.button(key="data_save_drawn").click().run()
+    ws = Workspace()
+    saved = ws.read("zones", "qu")
+    assert saved["zone_id"].tolist() == ["drawn-k1"] and saved["provenance"].tolist() == ["user"]
+    assert not app.session_state["drawn_zones"], "the drawn set is emptied once saved"
+    # replace the saved zone's shape with a newly drawn one
+    bigger = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.box(106.7, 30.6, 107.2, 31.1))}
+    app.session_state["drawn_zones"] = {"k2": {"feature": bigger, "attributes": {
+        "zone_id": "drawn-k2", "name_zh": "新绘分区 2", "industries": "", "half_width_km": None, "kind": "valley"}}}
+    app.run()
+    app.selectbox(key="data_saved_zone").set_value("drawn-k1")
+    app.button(key="data_replace_zone").click().run()
+    assert not app.exception, app.exception
+    saved = ws.read("zones", "qu")
+    assert saved["zone_id"].tolist() == ["drawn-k1"] and saved["name_zh"].tolist() == ["新绘分区 1"]
+    assert saved.geometry.iloc[0].bounds == pytest.approx((106.7, 30.6, 107.2, 31.1))
+    app.button(key="data_delete_zone").click().run()
+    assert ws.read("zones", "qu") is None or len(ws.read("zones", "qu")) == 0
+    app.button(key="data_undo").click().run()  # undo the delete
+    assert ws.read("zones", "qu")["zone_id"].tolist() == ["drawn-k1"]

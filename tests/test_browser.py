@@ -198,7 +198,7 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
                    "上传村丙,330,32.10,600,否,30\n", encoding="gbk")
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")
-    page.get_by_role("heading", name="导入村庄数据 · 绥宁县").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="导入与绘制 · 绥宁县").wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(csv))
     page.get_by_text("检查结果：1 个错误").wait_for(timeout=60_000)
     page.get_by_text("错误（必须修正后才能导入）").wait_for(timeout=30_000)  # the table itself is drawn on a canvas
@@ -210,7 +210,7 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
                    "上传村甲,110.15,26.58,800,是,120\n上传村乙,110.10,26.60,600,否,30\n", encoding="gbk")
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")
-    page.get_by_role("heading", name="导入村庄数据 · 绥宁县").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="导入与绘制 · 绥宁县").wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(csv))
     page.get_by_text("检查结果：0 个错误").wait_for(timeout=60_000)
     page.get_by_role("button", name="确认导入到工作区").click()
@@ -220,4 +220,29 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
     page.get_by_text("共 150").wait_for(timeout=30_000)  # 120 + 30 poor people, the imported file's
     assert page.get_by_text("示意数据").count() == 0, "user data must not carry the 示意 label"
     page.screenshot(path=str(ARTIFACTS / "data_import_suining.png"), full_page=True)
+    page.close()
+
+
+def test_draw_a_valley_zone_see_its_coverage_save_it_and_undo(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(f"{server.url}/data?region=heishui&year=2014", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="导入与绘制 · 黑水县").wait_for(timeout=60_000)
+    page.get_by_text("在地图上绘制").click()
+    frame = map_frame(page)
+    tool = frame.locator("a.leaflet-draw-draw-polygon")
+    tool.wait_for(timeout=30_000)  # Leaflet.draw came from the app's own static files
+    box = frame.locator(".leaflet-container").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    tool.click()
+    for dx, dy in ((-120, -90), (120, -90), (120, 90), (-120, 90)):
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(150)
+    page.mouse.click(cx - 120, cy - 90)  # back on the first vertex closes the polygon
+    page.get_by_text("所绘分区的覆盖情况（2014 年）").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "draw_zone_heishui.png"), full_page=True)
+    page.get_by_role("button", name="保存所绘的 1 个分区到工作区").click()
+    page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
+    page.get_by_text("工作区中已保存的分区").wait_for(timeout=60_000)
+    page.get_by_role("button", name="撤销最近一次保存").click()  # leave the shared workspace as it was
+    page.get_by_text("已撤销").wait_for(timeout=60_000)
     page.close()
