@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.installed-runtime $@
 
 run: $(VENV)/.installed-runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.maxUploadSize $${VALLEY_ATLAS_MAX_UPLOAD_MB:-200}
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest

@@ -325,6 +325,15 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
             values = pd.Series(table[poor].to_numpy()[in_year], index=keys.to_numpy()[in_year])
             wide[f"poor_{year}"] = values.reindex(keys.to_numpy()[first]).fillna("").to_numpy()
             mapping[f"poor_{year}"] = f"poor_{year}"
+    present = [f"poor_{y}" for y in YEARS if f"poor_{y}" in wide.columns]
+    grid = wide[present].replace("", np.nan)
+    carried = int((grid.isna() & grid.ffill(axis=1).notna()).to_numpy().sum())
+    before = int(grid.ffill(axis=1).isna().to_numpy().sum())
+    wide[present] = grid.ffill(axis=1).fillna("0")
+    if carried or before:
+        report.add("warning", None, poor, f"long form: {carried} missing village-years took the previous year's "
+                   f"figure, {before} before a village's first year were taken as 0",
+                   "add a row for every village and year if these are wrong")
     mapping.pop("poor_population")
     mapping.pop("year")
     report.add("warning", None, mapping.get(key_field, key_field),

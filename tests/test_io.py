@@ -162,3 +162,34 @@ def test_cli_prints_the_report_and_fails_on_errors(tmp_path):
     out = subprocess.run([sys.executable, "-m", "geo", "import", "villages", str(good), "--region", "heishui"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "--dry-run" in out.stderr
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.floats(102.85, 103.15), st.floats(32.0, 32.2), st.integers(0, 500), st.integers(0, 500),
+                          st.sampled_from(["", "是", "否"])), min_size=1, max_size=12))
+def test_import_export_import_round_trips(rows):
+    """A table of valid rows, imported, exported as GeoJSON and imported again, gives the same villages."""
+    from geo.io import import_village_file
+
+    text = "编号,村名,经度,纬度,户籍人口,贫困村,2014,2017\n" + "".join(
+        f"v{i},村{i},{lon:.6f},{lat:.6f},{a + b + 1},{flag},{a},{b}\n" for i, (lon, lat, a, b, flag) in enumerate(rows))
+    first = import_village_file(text.encode("gbk"), "v.csv")
+    assert not first.errors, messages(first)
+    exported = first.villages.drop(columns=["provenance"]).to_json(drop_id=True, ensure_ascii=False).encode()
+    again = import_village_file(exported, "v.geojson")
+    assert not again.errors, messages(again)
+    a, b = first.villages, again.villages
+    for column in ["village_id", "name", "rural_population", "identified_year", *[f"poor_{y}" for y in range(2014, 2021)]]:
+        assert a[column].astype(str).tolist() == b[column].astype(str).tolist(), column
+    assert np.allclose(a.geometry.x, b.geometry.x, atol=1e-9) and np.allclose(a.geometry.y, b.geometry.y, atol=1e-9)
+
+
+def test_a_long_form_table_is_turned_wide():
+    text = ("村名,经度,纬度,户籍人口,年份,贫困人口\n"
+            "甲,102.99,32.07,500,2014,100\n甲,102.99,32.07,500,2016,40\n乙,103.1,32.1,300,2015,30\n")
+    report = import_villages(read_table(text.encode(), "long.csv"), file_name="long.csv")
+    assert not report.errors, messages(report)
+    v = report.villages.set_index("name")
+    assert v.loc["甲", ["poor_2014", "poor_2015", "poor_2016", "poor_2020"]].tolist() == [100, 100, 40, 40]
+    assert v.loc["乙", ["poor_2014", "poor_2015", "poor_2016"]].tolist() == [0, 30, 30]  # carried forward
+    assert any("long form: 3 rows turned into 2 villages" in w.message for w in report.warnings)
