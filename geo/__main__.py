@@ -90,7 +90,7 @@ def _import(args) -> str:
         report = import_zone_file(data, path.name, region_boundary=boundary, datum=args.datum,
                                   default_half_width_km=args.half_width_km)
         layer = "zones"
-    result = report.as_dict()
+    result = report.as_dict(args.lang)
     args.exit_code = 1 if report.errors else 0
     if not report.errors and not args.dry_run:
         from geo.workspace import Workspace
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--datum", choices=["wgs84", "cgcs2000", "gcj02", "bd09"], default="wgs84",
                    help="datum of coordinates given in degrees (gcj02: 高德/腾讯, bd09: 百度)")
     p.add_argument("--half-width-km", type=float, default=5.0, help="zones: half-width of belts without one")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's messages")
     p.add_argument("--dry-run", action="store_true", help="validate only; nothing is written")
     p.add_argument("--workspace", help="the workspace GeoPackage to save to (replaces the region's layer; "
                                        "undo from the data page)")

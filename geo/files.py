@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import pyogrio
 
+from geo.messages import FileProblem, Message
+
 DEFAULT_MAX_UPLOAD_MB = 200
 MAX_ZIP_ENTRIES = 200  # a Shapefile is 3-8 files; a few layers in one archive is fine, thousands are not
 MAX_ZIP_RATIO = 100  # uncompressed / compressed per entry and overall; real GIS files compress 2-10x
@@ -29,17 +31,13 @@ SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 DBF_LDID = {0x4D: "gb18030", 0x7A: "gb18030", 0x57: "latin-1", 0x03: "cp1252", 0x00: None}
 
 
-class FileProblem(ValueError):
-    """A file that cannot be read as asked; the message says why and what to do."""
-
-
 def max_upload_bytes() -> int:
     """Return the upload limit: $VALLEY_ATLAS_MAX_UPLOAD_MB (megabytes) or 200 MB."""
     raw = os.environ.get("VALLEY_ATLAS_MAX_UPLOAD_MB", str(DEFAULT_MAX_UPLOAD_MB))
     try:
         megabytes = float(raw)
     except ValueError:
-        raise FileProblem(f"VALLEY_ATLAS_MAX_UPLOAD_MB={raw!r} is not a number of megabytes") from None
+        raise FileProblem("upload_limit_setting", value=raw) from None
     return int(megabytes * 1024 * 1024)
 
 
@@ -47,8 +45,7 @@ def check_size(data: bytes, file_name: str) -> None:
     """Refuse a file above the upload limit, saying the limit and how to raise it."""
     limit = max_upload_bytes()
     if len(data) > limit:
-        raise FileProblem(f"{file_name} is {len(data) / 1e6:,.1f} MB, more than the limit of {limit / 1e6:,.0f} MB: "
-                          "split the file, or raise VALLEY_ATLAS_MAX_UPLOAD_MB (and server.maxUploadSize)")
+        raise FileProblem("too_large", file=file_name, size_mb=len(data) / 1e6, limit_mb=limit / 1e6)
 
 
 def check_zip(archive: zipfile.ZipFile, file_name: str) -> list[zipfile.ZipInfo]:
@@ -59,31 +56,29 @@ def check_zip(archive: zipfile.ZipFile, file_name: str) -> list[zipfile.ZipInfo]
     """
     entries = archive.infolist()
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise FileProblem(f"{file_name} holds {len(entries):,} entries (at most {MAX_ZIP_ENTRIES}): zip only the "
-                          "files of the layer (.shp .shx .dbf .prj .cpg)")
+        raise FileProblem("zip_too_many_entries", file=file_name, count=len(entries), limit=MAX_ZIP_ENTRIES)
     total_in = total_out = 0
     files = []
     for entry in entries:
         name = entry.filename
         path = PurePosixPath(name.replace("\\", "/"))
         if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or path.is_absolute():
-            raise FileProblem(f"{file_name}: entry {name!r} has an absolute path; refusing to extract it")
+            raise FileProblem("zip_absolute_path", file=file_name, entry=name)
         if ".." in path.parts:
-            raise FileProblem(f"{file_name}: entry {name!r} points outside the archive ('..'); refusing to extract it")
+            raise FileProblem("zip_traversal", file=file_name, entry=name)
         mode = entry.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise FileProblem(f"{file_name}: entry {name!r} is a symbolic link; refusing to extract it")
+            raise FileProblem("zip_symlink", file=file_name, entry=name)
         if entry.is_dir():
             continue
         if entry.file_size > MAX_ZIP_RATIO * max(entry.compress_size, 1) and entry.file_size > 1024 * 1024:
-            raise FileProblem(f"{file_name}: entry {name!r} expands {entry.file_size / max(entry.compress_size, 1):,.0f}"
-                              f" times ({entry.file_size / 1e6:,.0f} MB): this looks like a zip bomb, not GIS data")
+            raise FileProblem("zip_bomb_entry", file=file_name, entry=name, size_mb=entry.file_size / 1e6,
+                              ratio=entry.file_size / max(entry.compress_size, 1))
         total_in += entry.compress_size
         total_out += entry.file_size
         files.append(entry)
     if total_out > MAX_ZIP_UNCOMPRESSED or (total_out > MAX_ZIP_RATIO * max(total_in, 1) and total_out > 1024 * 1024):
-        raise FileProblem(f"{file_name} expands to {total_out / 1e6:,.0f} MB from {total_in / 1e6:,.1f} MB: "
-                          "this looks like a zip bomb, not GIS data")
+        raise FileProblem("zip_bomb_total", file=file_name, out_mb=total_out / 1e6, in_mb=total_in / 1e6)
     return files
 
 
@@ -95,20 +90,20 @@ def extracted_zip(data: bytes, file_name: str):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise FileProblem(f"{file_name} is not a readable zip archive: zip the layer's files again") from None
+        raise FileProblem("zip_unreadable", file=file_name) from None
     with archive, tempfile.TemporaryDirectory(prefix="valley-atlas-upload-") as folder:
         root = Path(folder).resolve()
         for entry in check_zip(archive, file_name):
             target = (root / entry.filename).resolve()
             if root not in target.parents:  # belt and braces after check_zip
-                raise FileProblem(f"{file_name}: entry {entry.filename!r} points outside the archive")
+                raise FileProblem("zip_traversal", file=file_name, entry=entry.filename)
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(entry) as source, open(target, "wb") as sink:
                 written = 0
                 while chunk := source.read(1 << 20):
                     written += len(chunk)
                     if written > entry.file_size:  # a lying header
-                        raise FileProblem(f"{file_name}: entry {entry.filename!r} is larger than its header says")
+                        raise FileProblem("zip_size_lie", file=file_name, entry=entry.filename)
                     sink.write(chunk)
         yield root
 
@@ -120,7 +115,7 @@ class VectorFile:
     frame: gpd.GeoDataFrame
     layer: str
     encoding: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
 
 def shapefile_encoding(shp: Path) -> tuple[str, str]:
@@ -159,26 +154,26 @@ def read_vector(data: bytes, file_name: str) -> VectorFile:
     check_size(data, file_name)
     suffix = Path(file_name).suffix.lower()
     if not data:
-        raise FileProblem(f"{file_name} is empty")
+        raise FileProblem("file_empty", file=file_name)
     if suffix == ".zip":
         with extracted_zip(data, file_name) as folder:
             candidates = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in
                                 (".shp", ".geojson", ".json", ".kml", ".gpkg") and not p.name.startswith("._"))
             if not candidates:
                 names = ", ".join(sorted(p.name for p in folder.rglob("*") if p.is_file())[:10]) or "nothing"
-                raise FileProblem(f"{file_name} holds no .shp, .geojson, .kml or .gpkg (it holds {names})")
+                raise FileProblem("zip_no_layer", file=file_name, names=names)
             path = candidates[0]
-            notes = [f"{len(candidates)} layers in the archive; read {path.name}"] if len(candidates) > 1 else []
+            notes = [Message("note_several_layers", {"count": len(candidates), "layer": path.name})] \
+                if len(candidates) > 1 else []
             if path.suffix.lower() == ".shp":
                 missing = [s for s in (".shx", ".dbf") if not any(p.stem == path.stem and p.suffix.lower() == s
                                                                   for p in path.parent.iterdir())]
                 if missing:
-                    raise FileProblem(f"{file_name}: {path.name} comes without {' and '.join(missing)}: zip all the "
-                                      "files of the Shapefile (.shp .shx .dbf .prj .cpg)")
+                    raise FileProblem("shapefile_incomplete", file=file_name, shp=path.name, missing=" ".join(missing))
                 if not any(p.stem == path.stem and p.suffix.lower() == ".prj" for p in path.parent.iterdir()):
-                    notes.append(f"{path.name} has no .prj: its CRS is unknown")
+                    notes.append(Message("note_no_prj", {"shp": path.name}))
                 encoding, how = shapefile_encoding(path)
-                notes.append(f"attributes read as {encoding} ({how})")
+                notes.append(Message("note_encoding", {"encoding": encoding, "how": how}))
                 return _read_path(path, file_name, encoding=encoding, notes=notes)
             return _read_path(path, file_name, notes=notes)
     if suffix in (".geojson", ".json", ".kml", ".gpkg"):
@@ -187,29 +182,27 @@ def read_vector(data: bytes, file_name: str) -> VectorFile:
             path.write_bytes(data)
             return _read_path(path, file_name)
     if suffix == ".shp":
-        raise FileProblem(f"{file_name}: a Shapefile is several files; zip the .shp, .shx, .dbf, .prj and .cpg "
-                          "together and upload the .zip")
-    raise FileProblem(f"{file_name}: {suffix or 'no extension'} is not a vector file; expected GeoJSON, KML, "
-                      "GeoPackage or a zipped Shapefile")
+        raise FileProblem("bare_shapefile", file=file_name)
+    raise FileProblem("not_a_vector_file", file=file_name, suffix=suffix or "(no extension)")
 
 
-def _read_path(path: Path, file_name: str, *, encoding: str | None = None, notes: list[str] | None = None) -> VectorFile:
+def _read_path(path: Path, file_name: str, *, encoding: str | None = None,
+               notes: list[Message] | None = None) -> VectorFile:
     notes = list(notes or [])
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:
-        raise FileProblem(f"{file_name} cannot be read as {path.suffix.lstrip('.').upper()}: {_first_line(exc)}") \
-            from None
+        raise FileProblem("vector_unreadable", file=file_name, error=_first_line(exc)) from None
     if len(layers) == 0:
-        raise FileProblem(f"{file_name} holds no layer")
+        raise FileProblem("vector_no_layer", file=file_name)
     layer = str(layers[0][0])
     if len(layers) > 1:
-        notes.append(f"{len(layers)} layers in the file; read the first, {layer!r}")
+        notes.append(Message("note_several_layers", {"count": len(layers), "layer": layer}))
     options = {"encoding": encoding} if encoding else {}
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, **options)
     except Exception as exc:
-        raise FileProblem(f"{file_name} cannot be read: {_first_line(exc)}") from None
+        raise FileProblem("vector_unreadable", file=file_name, error=_first_line(exc)) from None
     return VectorFile(frame=frame, layer=layer, encoding=encoding, notes=notes)
 
 

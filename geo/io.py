@@ -17,6 +17,7 @@ import shapely
 
 from geo.crs import DATUMS, convert_coords
 from geo.files import VECTOR_SUFFIXES, check_size, read_vector
+from geo.messages import FileProblem, Message
 from geo.reference import adcode_prefix, bare_name, village_list
 from geo.schema import SchemaError
 from geo.villages import POOR_COLUMNS, YEARS, validate_villages
@@ -42,16 +43,35 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Issue:
-    """One problem of an import: where (row, 1-based as in a spreadsheet, or None), what, and how to fix it."""
+    """One problem of an import: where (row, 1-based as in a spreadsheet, or None), what, and how to fix it.
+
+    The text lives in data/i18n/issues.toml under `key`; message and fix are English, text(lang)/fix_text(lang)
+    give either UI language.
+    """
 
     severity: str  # "error" blocks the import, "warning" does not
     row: int | None
     column: str | None
-    message: str
-    fix: str = ""
+    key: str
+    params: dict = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message, "fix": self.fix}
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    @property
+    def fix(self) -> str:
+        return self.fix_text("en")
+
+    def text(self, lang: str = "en") -> str:
+        return Message(self.key, self.params).text(lang)
+
+    def fix_text(self, lang: str = "en") -> str:
+        return Message(self.key, self.params).fix(lang)
+
+    def as_dict(self, lang: str = "en") -> dict:
+        return {"row": self.row, "column": self.column, "key": self.key, "message": self.text(lang),
+                "fix": self.fix_text(lang)}
 
 
 @dataclass
@@ -75,12 +95,16 @@ class ImportReport:
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "warning"]
 
-    def add(self, severity, row, column, message, fix=""):
-        self.issues.append(Issue(severity, row, column, message, fix))
+    def add(self, severity: str, row: int | None, column: str | None, key: str, **params) -> None:
+        self.issues.append(Issue(severity, row, column, key, params))
 
-    def as_dict(self) -> dict:
+    def add_message(self, severity: str, message: Message) -> None:
+        self.issues.append(Issue(severity, None, None, message.key, message.params))
+
+    def as_dict(self, lang: str = "en") -> dict:
         return {"file": self.file, "mapping": self.mapping, "row_label": self.row_label,
-                "errors": [i.as_dict() for i in self.errors], "warnings": [i.as_dict() for i in self.warnings],
+                "errors": [i.as_dict(lang) for i in self.errors],
+                "warnings": [i.as_dict(lang) for i in self.warnings],
                 "rows_ok": self.rows_ok, "suggested_codes": {str(k): v for k, v in self.suggested_codes.items()}}
 
 
@@ -114,14 +138,14 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
     """
     suffix = Path(file_name).suffix.lower()
     if not data:
-        raise ValueError(f"{file_name} is empty: expected a table of villages with a header row")
+        raise FileProblem("file_empty", file=file_name)
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)  # formulas as their values
         rows = list(book.worksheets[0].iter_rows(values_only=True))
         if not rows:
-            raise ValueError(f"{file_name}: the first sheet is empty")
+            raise FileProblem("sheet_empty", file=file_name)
         header = [str(h).strip() if h is not None else f"column {i + 1}" for i, h in enumerate(rows[0])]
         body = [["" if v is None else _cell_text(v) for v in row] for row in rows[1:]]
         return pd.DataFrame(body, columns=header, dtype=object)
@@ -133,15 +157,14 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
             except UnicodeDecodeError:
                 continue
         else:
-            raise ValueError(f"{file_name} is neither UTF-8 nor GBK/GB18030 text: save it as CSV (UTF-8)")
+            raise FileProblem("not_text", file=file_name)
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python",
                             nrows=MAX_ROWS + 1)
         if len(table) > MAX_ROWS:
-            raise ValueError(f"{file_name} has more than {MAX_ROWS:,} rows: split it")
+            raise FileProblem("too_many_rows", file=file_name, limit=MAX_ROWS)
         table.columns = [str(c).strip() for c in table.columns]
         return table
-    raise ValueError(f"{file_name}: {suffix or 'no extension'} is not a village table; expected CSV, XLSX, GeoJSON, "
-                     "KML, GeoPackage or a zipped Shapefile")
+    raise FileProblem("not_a_table", file=file_name, suffix=suffix or "(no extension)")
 
 
 def _cell_text(value) -> str:
@@ -173,15 +196,14 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     report = ImportReport(file=file_name, mapping=mapping, row_label=row_label)
     rows = np.arange(2, len(table) + 2) if rows is None else np.asarray(rows)
     if datum not in DATUMS:
-        report.add("error", None, None, f"datum {datum!r} is not one of {', '.join(DATUMS)}",
-                   "choose WGS84, CGCS2000, GCJ-02 (高德/腾讯) or BD-09 (百度)")
+        report.add("error", None, None, "unknown_datum", datum=datum, choices=", ".join(DATUMS))
         return report
     for required in ("name", "lon", "lat"):
         if required not in mapping:
-            report.add("error", None, required, f"no column for {required}",
-                       f"name the column one of: {', '.join(HEADER_ALIASES[required])}, or map it by hand")
+            report.add("error", None, required, "no_column", field=required,
+                       aliases=", ".join(HEADER_ALIASES[required]))
     if table.empty:
-        report.add("error", None, None, "the table has a header but no rows", "add one row per village")
+        report.add("error", None, None, "no_rows")
     if report.errors:
         return report
     if "year" in mapping:
@@ -196,26 +218,24 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     lat, lat_empty, lat_bad = _numbers(column("lat"))
     for label, values, empty, bad, limit in (("lon", lon, lon_empty, lon_bad, 180), ("lat", lat, lat_empty, lat_bad, 90)):
         for i in np.flatnonzero(empty | bad):
-            report.add("error", int(rows[i]), mapping[label], f"{label} {column(label).iloc[i]!r} is not a number",
-                       "write decimal degrees, e.g. 102.99")
+            report.add("error", int(rows[i]), mapping[label], "coordinate_not_number", field=label,
+                       value=column(label).iloc[i])
         for i in np.flatnonzero(np.abs(values.to_numpy()) > limit):
-            report.add("error", int(rows[i]), mapping[label], f"{label} {values.iloc[i]} is outside ±{limit}",
-                       "are longitude and latitude swapped?")
+            report.add("error", int(rows[i]), mapping[label], "coordinate_out_of_range", field=label,
+                       value=float(values.iloc[i]), limit=limit)
     x = lon.to_numpy(dtype=float)
     y = lat.to_numpy(dtype=float)
     both = np.isfinite(x) & np.isfinite(y)
     # swapped columns: China's latitudes are 18-54, longitudes 73-135
     swapped = both & (x >= 15) & (x <= 55) & (y >= 70) & (y <= 136)
     if swapped.mean() > 0.5:
-        report.add("error", None, f"{mapping['lon']} / {mapping['lat']}",
-                   f"longitude and latitude look swapped in {swapped.sum()} of {len(x)} rows (a latitude-like "
-                   "longitude and a longitude-like latitude)",
-                   "longitude and latitude look swapped: exchange the two columns in the mapping")
+        report.add("error", None, f"{mapping['lon']} / {mapping['lat']}", "swapped", count=int(swapped.sum()),
+                   total=len(x))
     codes = column("code").astype(str).str.strip()
     _check_codes(report, codes, mapping.get("code"), region_adcode, rows)
     names = column("name").astype(str).str.strip()
     for i in np.flatnonzero((names == "").to_numpy()):
-        report.add("error", int(rows[i]), mapping["name"], "the village has no name", "fill in the village name")
+        report.add("error", int(rows[i]), mapping["name"], "no_name")
     if region_adcode:
         _check_against_nbs(report, codes, names, column("township").astype(str).str.strip(), mapping, region_adcode,
                            rows)
@@ -227,28 +247,30 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     ids = column("village_id").astype(str).str.strip() if "village_id" in mapping else \
         pd.Series([f"{row_label}-{r}" for r in rows], index=table.index)
     for i in np.flatnonzero(ids.duplicated(keep="first").to_numpy()):
-        report.add("error", int(rows[i]), mapping.get("village_id"), f"duplicate village id {ids.iloc[i]!r}",
-                   "give every village its own id")
+        report.add("error", int(rows[i]), mapping.get("village_id"), "duplicate_village_id", id=ids.iloc[i])
     numbers = {}
     for canonical in ("rural_population", "identified_year", "exit_year", *POOR_COLUMNS):
         if canonical in mapping:
             values, empty, bad = _numbers(column(canonical))
             for i in np.flatnonzero(bad):
-                report.add("error", int(rows[i]), mapping[canonical],
-                           f"{column(canonical).iloc[i]!r} is not a number", "write digits only, e.g. 1234")
+                report.add("error", int(rows[i]), mapping[canonical], "not_number", value=column(canonical).iloc[i])
             for i in np.flatnonzero(values.to_numpy() < 0):
-                report.add("error", int(rows[i]), mapping[canonical], f"{column(canonical).iloc[i]} is negative",
-                           "a count of people or a year cannot be negative")
+                report.add("error", int(rows[i]), mapping[canonical], "negative", value=column(canonical).iloc[i])
             if canonical == "rural_population" or canonical in POOR_COLUMNS:
                 for i in np.flatnonzero(empty):
-                    report.add("warning", int(rows[i]), mapping[canonical], "empty: counted as 0",
-                               "fill it in (a spreadsheet formula that was never saved by Excel has no value)")
+                    report.add("warning", int(rows[i]), mapping[canonical], "empty_counted_zero")
             numbers[canonical] = values
+    if "rural_population" in numbers:
+        rural = numbers["rural_population"].to_numpy(dtype=float)
+        for canonical in POOR_COLUMNS:
+            if canonical in numbers:
+                over = numbers[canonical].to_numpy(dtype=float) > rural
+                for i in np.flatnonzero(over):
+                    report.add("error", int(rows[i]), mapping[canonical], "poor_exceeds_rural",
+                               poor=column(canonical).iloc[i], rural=column("rural_population").iloc[i])
     if "poor_population" in mapping and not any(c in mapping for c in POOR_COLUMNS):
         numbers["poor_2014"] = _numbers(column("poor_population"))[0]
-        report.add("warning", None, mapping["poor_population"],
-                   "one poor-population column and no years: taken as 2014 and kept for every later year",
-                   "add columns 2014 … 2020 (or a 年份 column, one row per village and year)")
+        report.add("warning", None, mapping["poor_population"], "one_poor_column")
     if report.errors:
         return report
     if region_boundary is not None and both.any():
@@ -272,8 +294,7 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
         last = pd.Series(values)
     if frame["rural_population"].isna().all():
         frame["rural_population"] = frame[POOR_COLUMNS].max(axis=1)
-        report.add("warning", None, "rural_population", "no rural-population column: incidence cannot be computed",
-                   "add a column 户籍人口 / 农村人口")
+        report.add("warning", None, "rural_population", "no_rural_population")
     frame["identified_year"] = frame["identified_year"].where(
         ~(frame["poverty_village"].map(lambda v: str(v).strip() in {"1", "是", "true", "True", "贫困村"})
           & frame["identified_year"].isna()), YEARS[0])
@@ -284,7 +305,7 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     except SchemaError as exc:
         for problem in exc.problems:
             report.add("error", None if problem.row is None else int(rows[problem.row - 1]), problem.column,
-                       problem.message)
+                       "schema", message=problem.message)
     return report
 
 
@@ -292,8 +313,7 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
     """Turn one row per village and year into one row per village with poor_YYYY columns (in place of mapping)."""
     poor = mapping.get("poor_population")
     if poor is None:
-        report.add("error", None, mapping["year"], "a 年份/year column but no poor-population column",
-                   "add a 贫困人口 column next to the year (one row per village and year)")
+        report.add("error", None, mapping["year"], "long_no_poor")
         return table, rows
     key_field = next(f for f in ("village_id", "code", "name") if f in mapping)
     keys = table[mapping[key_field]].astype(str).str.strip()
@@ -301,13 +321,12 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
         keys = table[mapping["township"]].astype(str).str.strip() + "/" + keys
     years, empty, bad = _numbers(table[mapping["year"]])
     for i in np.flatnonzero(bad | empty | ~years.isin(YEARS).to_numpy()):
-        report.add("error", int(rows[i]), mapping["year"], f"year {table[mapping['year']].iloc[i]!r} is not one of "
-                   f"{YEARS[0]}-{YEARS[-1]}", "write the year as four digits, e.g. 2016")
+        report.add("error", int(rows[i]), mapping["year"], "bad_year", value=table[mapping["year"]].iloc[i],
+                   first=YEARS[0], last=YEARS[-1])
     repeated = pd.DataFrame({"k": keys, "y": years}).duplicated(keep="first").to_numpy()
     for i in np.flatnonzero(repeated):
-        report.add("error", int(rows[i]), mapping["year"],
-                   f"{keys.iloc[i]} has a second row for {int(years.iloc[i]) if np.isfinite(years.iloc[i]) else '?'}",
-                   "keep one row per village and year")
+        report.add("error", int(rows[i]), mapping["year"], "repeated_year", village=keys.iloc[i],
+                   year=int(years.iloc[i]) if np.isfinite(years.iloc[i]) else "?")
     if report.errors:
         return table, rows
     first = ~keys.duplicated(keep="first").to_numpy()
@@ -317,8 +336,7 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
         moved = table.groupby(keys.to_numpy(), sort=False)[mapping[name]].nunique()
         for key in moved.index[moved > 1][:20]:
             i = int(np.flatnonzero(first & (keys == key).to_numpy())[0])
-            report.add("warning", int(rows[i]), mapping[name], f"{key}: the {name} differs between years; "
-                       "the first row's is used", "give a village the same coordinates in every year")
+            report.add("warning", int(rows[i]), mapping[name], "moved_between_years", village=key, field=name)
     for year in YEARS:
         in_year = (years == year).to_numpy()
         if in_year.any():
@@ -331,13 +349,11 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
     before = int(grid.ffill(axis=1).isna().to_numpy().sum())
     wide[present] = grid.ffill(axis=1).fillna("0")
     if carried or before:
-        report.add("warning", None, poor, f"long form: {carried} missing village-years took the previous year's "
-                   f"figure, {before} before a village's first year were taken as 0",
-                   "add a row for every village and year if these are wrong")
+        report.add("warning", None, poor, "long_filled", carried=carried, before=before)
     mapping.pop("poor_population")
     mapping.pop("year")
-    report.add("warning", None, mapping.get(key_field, key_field),
-               f"long form: {len(table)} rows turned into {len(wide)} villages × {len(set(years))} years", "")
+    report.add("warning", None, mapping.get(key_field, key_field), "long_form", rows=len(table), villages=len(wide),
+               years=len(set(years)))
     return wide, wide_rows
 
 
@@ -351,13 +367,11 @@ def _check_codes(report: ImportReport, codes: pd.Series, column: str | None, reg
             continue
         row = int(rows[i])
         if re.fullmatch(r"\d{12}\.0+|\d(\.\d+)?[eE]\+?1[01]", raw):
-            report.add("error", row, column, f"code {raw!r} was turned into a number (Excel drops digits)",
-                       "format the code column as text in Excel and type the 12 digits again")
+            report.add("error", row, column, "code_float", code=raw)
         elif not re.fullmatch(r"\d{12}", raw):
-            report.add("error", row, column, f"code {raw!r} is not 12 digits", "use the 12-digit 统计用区划代码")
+            report.add("error", row, column, "code_not_12", code=raw)
         elif prefix and not raw.startswith(prefix):
-            report.add("warning", row, column, f"code {raw} belongs to county {raw[:6]}, not {region_adcode}",
-                       "check the region or the code")
+            report.add("warning", row, column, "code_other_county", code=raw, county=raw[:6], region=region_adcode)
 
 
 def _check_against_nbs(report: ImportReport, codes: pd.Series, names: pd.Series, townships: pd.Series,
@@ -374,22 +388,20 @@ def _check_against_nbs(report: ImportReport, codes: pd.Series, names: pd.Series,
             listed = nbs.name_of(code)
             if listed is None:
                 hits = nbs.find_by_name(name, prefix, townships.iloc[i])
-                hint = f"NBS 2023 lists {name} as {hits[0]}" if len(hits) == 1 else \
-                    "villages merged in 2019-2021 got new codes; check the code against the 2023 list"
-                report.add("warning", row, code_column, f"code {code} is not in the NBS 2023 village list", hint)
+                if len(hits) == 1:
+                    report.add("warning", row, code_column, "code_unknown_named", code=code, name=name,
+                               suggested=hits[0])
+                else:
+                    report.add("warning", row, code_column, "code_unknown", code=code)
             elif name and bare_name(listed) != bare_name(name):
-                report.add("warning", row, code_column,
-                           f"code {code} is {listed} in the NBS 2023 list, but the file says {name}",
-                           "check whether the code or the name is wrong")
+                report.add("warning", row, code_column, "code_name_mismatch", code=code, listed=listed, name=name)
         elif code == "" and name:
             hits = nbs.find_by_name(name, prefix, townships.iloc[i])
             if len(hits) == 1:
                 report.suggested_codes[row] = hits[0]
-                report.add("warning", row, code_column, f"{name} has no code; NBS 2023 has it as {hits[0]}",
-                           f"use the suggested code {hits[0]}")
+                report.add("warning", row, code_column, "code_suggested", name=name, suggested=hits[0])
             elif len(hits) > 1:
-                report.add("warning", row, code_column, f"{name} has no code and {len(hits)} villages of that name "
-                           "in the NBS 2023 list", "add the township (乡镇) column or the 12-digit code")
+                report.add("warning", row, code_column, "code_ambiguous_name", name=name, count=len(hits))
 
 
 def _check_region(report: ImportReport, x, y, datum: str, boundary: gpd.GeoDataFrame, rows: np.ndarray) -> None:
@@ -405,19 +417,16 @@ def _check_region(report: ImportReport, x, y, datum: str, boundary: gpd.GeoDataF
     best = max(fractions, key=fractions.get)
     if best != declared and fractions[best] - fractions[declared] >= 0.05:
         names = {"wgs84": "WGS84/CGCS2000", "gcj02": "GCJ-02 (高德/腾讯)", "bd09": "BD-09 (百度)"}
-        report.add("warning", None, "datum",
-                   f"{fractions[declared]:.0%} of the points fall inside the region as {names[declared]}, "
-                   f"{fractions[best]:.0%} as {names[best]}",
-                   f"the coordinates were probably taken from a {names[best]} map: import them as {names[best]}")
+        report.add("warning", None, "datum", "datum_mismatch", declared=names[declared], best=names[best],
+                   declared_share=fractions[declared], best_share=fractions[best])
     lon, lat = convert_coords(x, y, datum, "wgs84")
     inside = shapely.contains_xy(shape, np.nan_to_num(lon), np.nan_to_num(lat))
     for i in np.flatnonzero(ok & ~inside)[:200]:
-        report.add("warning", int(rows[i]), "lon/lat", f"({x[i]:.5f}, {y[i]:.5f}) is outside the region",
-                   "check the coordinates or the region")
+        report.add("warning", int(rows[i]), "lon/lat", "outside_region", lon=float(x[i]), lat=float(y[i]))
 
 
 # ---------------------------------------------------------------------------------------------- whole files
-def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.ndarray, str, list[str]]:
+def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.ndarray, str, list[Message]]:
     """Return (table as text, each row's number in the file, "row"/"feature", notes) of any village file.
 
     Tables (CSV/XLSX) as read_table; vector files (GeoJSON, KML, GeoPackage, zipped Shapefile) give their
@@ -432,9 +441,9 @@ def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.n
     vector = read_vector(data, file_name)
     frame, notes = vector.frame, list(vector.notes)
     if frame.crs is None:
-        notes.append("the file has no CRS: coordinates taken as longitude/latitude degrees in the datum chosen below")
+        notes.append(Message("note_no_crs_degrees"))
     elif not frame.crs.is_geographic:
-        notes.append(f"reprojected from {frame.crs.name} to longitude/latitude")
+        notes.append(Message("note_reprojected", {"crs": frame.crs.name}))
         frame = frame.to_crs(4326)
     table = pd.DataFrame({c: frame[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                                           else _cell_text(v)) for c in frame.columns if c != "geometry"},
@@ -449,10 +458,23 @@ def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.n
     wrong = np.flatnonzero(~points)
     if len(wrong):
         kinds_found = ", ".join(sorted(set(kinds[wrong])))
-        notes.append(f"{len(wrong)} features are not points ({kinds_found}): villages must be points")
+        notes.append(Message("not_points", {"count": len(wrong), "kinds": kinds_found}))
         table.loc[table.index[wrong], [c for c in table.columns if c.startswith(("lon", "lat"))]] = \
             f"not a point ({kinds_found})"
     return table, np.arange(1, len(table) + 1), "feature", notes
+
+
+def failed_import(file_name: str, exc: Exception, *, reading: bool, row_label: str = "row",
+                  mapping: dict | None = None) -> ImportReport:
+    """Return a report whose one error is what stopped an import: a FileProblem's message, or any other exception
+    (never a stack trace in the UI)."""
+    report = ImportReport(file=file_name, mapping=mapping or {}, row_label=row_label)
+    if isinstance(exc, FileProblem):
+        report.add_message("error", exc.problem)
+    else:
+        report.add("error", None, None, "unreadable" if reading else "import_stopped",
+                   error=f"{type(exc).__name__}: {exc}")
+    return report
 
 
 def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] | None = None,
@@ -464,17 +486,12 @@ def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] 
     try:
         table, rows, row_label, notes = upload if upload is not None else read_village_upload(data, file_name)
     except Exception as exc:  # nothing the user uploads may end in a stack trace
-        report = ImportReport(file=file_name, mapping={})
-        report.add("error", None, None, str(exc) if isinstance(exc, ValueError) else
-                   f"the file could not be read ({type(exc).__name__}: {exc})", "check the file type and contents")
-        return report
+        return failed_import(file_name, exc, reading=True)
     try:
         report = import_villages(table, file_name=file_name, mapping=mapping, rows=rows, row_label=row_label,
                                  **options)
     except Exception as exc:
-        report = ImportReport(file=file_name, mapping=mapping or {}, row_label=row_label)
-        report.add("error", None, None, f"the import stopped: {type(exc).__name__}: {exc}",
-                   "check the file; if it looks right, report this message")
+        report = failed_import(file_name, exc, reading=False, row_label=row_label, mapping=mapping)
     for note in notes:
-        report.add("warning", None, None, note, "")
+        report.add_message("warning", note)
     return report

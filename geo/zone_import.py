@@ -13,7 +13,7 @@ import shapely
 
 from geo.crs import DATUMS, convert_datum
 from geo.files import read_vector
-from geo.io import ImportReport, normalise_header
+from geo.io import ImportReport, failed_import, normalise_header
 from geo.zones import MAX_HALF_WIDTH_KM, validate_zones
 
 ZONE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -60,30 +60,27 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
     mapping = dict(mapping or guess_zone_mapping(frame))
     report = ImportReport(file=file_name, mapping=mapping, row_label="feature")
     if datum not in DATUMS:
-        report.add("error", None, None, f"datum {datum!r} is not one of {', '.join(DATUMS)}", "")
+        report.add("error", None, None, "unknown_datum", datum=datum, choices=", ".join(DATUMS))
         return report
     if len(frame) == 0:
-        report.add("error", None, None, "the file has no features", "export the layer with its zones")
+        report.add("error", None, None, "no_features")
         return report
     frame = frame.reset_index(drop=True)
     if frame.crs is None:
         bounds = frame.total_bounds
         if np.all(np.isfinite(bounds)) and -180 <= bounds[0] and bounds[2] <= 180 and -90 <= bounds[1] and \
                 bounds[3] <= 90:
-            report.add("warning", None, "CRS", "the file declares no CRS: taken as longitude/latitude degrees",
-                       "export it with its .prj / CRS to be sure")
+            report.add("warning", None, "CRS", "no_crs_degrees")
             frame = frame.set_crs(4326)
         else:
-            report.add("error", None, "CRS", f"the file declares no CRS and its coordinates ({bounds[0]:.0f}, "
-                       f"{bounds[1]:.0f} …) are not degrees", "add the .prj file (Shapefile) or export with a CRS")
+            report.add("error", None, "CRS", "no_crs_projected", x=float(bounds[0]), y=float(bounds[1]))
             return report
     geographic = frame.crs.is_geographic
     frame = frame.to_crs(4326)
     if geographic and datum in ("gcj02", "bd09"):
         frame = frame.set_geometry(convert_datum(frame.geometry, datum, "wgs84"))
     if "name_zh" not in mapping:
-        report.add("warning", None, "name", "no name column: zones are named by feature number",
-                   f"name a column one of: {', '.join(ZONE_ALIASES['name_zh'])}, or map it by hand")
+        report.add("warning", None, "name", "no_zone_name", aliases=", ".join(ZONE_ALIASES["name_zh"]))
 
     def text(field, i, default=""):
         if field not in mapping:
@@ -99,7 +96,7 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
     for i, geom in enumerate(frame.geometry.values):
         feature = i + 1
         if geom is None or geom.is_empty:
-            report.add("error", feature, "geometry", "the feature has no geometry", "delete it or draw it again")
+            report.add("error", feature, "geometry", "no_geometry")
             continue
         declared = KIND_WORDS.get(text("kind", i).lower()) if "kind" in mapping else None
         polygon_like = geom.geom_type in ("Polygon", "MultiPolygon")
@@ -109,25 +106,21 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
             if parts:
                 geom, polygon_like = shapely.union_all(parts), True
         if not (polygon_like or line_like):
-            report.add("error", feature, "geometry", f"a {geom.geom_type} cannot be a zone",
-                       "a valley zone is a polygon, a belt a line (its centreline)")
+            report.add("error", feature, "geometry", "not_a_zone_geometry", geom=geom.geom_type)
             continue
         kind = "valley" if polygon_like else "belt"
         if declared and declared != kind:
-            report.add("error", feature, mapping["kind"], f"the kind says {text('kind', i)} but the geometry is a "
-                       f"{geom.geom_type}", "a belt is drawn as a line, a valley zone as a polygon")
+            report.add("error", feature, mapping["kind"], "kind_mismatch", kind=text("kind", i), geom=geom.geom_type)
             continue
         if polygon_like and not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             repaired = shapely.make_valid(geom)
             polygons = [g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")]
             if not polygons:
-                report.add("error", feature, "geometry", f"invalid polygon ({reason}) with no area after repair",
-                           "draw the zone again")
+                report.add("error", feature, "geometry", "invalid_unrepairable", reason=reason)
                 continue
             geom = shapely.union_all(polygons)
-            report.add("warning", feature, "geometry", f"invalid polygon ({reason}) repaired with make_valid; area "
-                       f"now {_area_km2(geom):.2f} km²", "check the repaired outline on the map")
+            report.add("warning", feature, "geometry", "invalid_repaired", reason=reason, area=_area_km2(geom))
         half_width = np.nan
         if kind == "belt":
             raw = text("half_width_km", i)
@@ -135,25 +128,22 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
                 try:
                     half_width = float(raw)
                 except ValueError:
-                    report.add("error", feature, mapping["half_width_km"], f"half-width {raw!r} is not a number",
-                               "write the half-width in km, e.g. 5")
+                    report.add("error", feature, mapping["half_width_km"], "half_width_not_number", value=raw)
                     continue
                 if not 0 < half_width <= MAX_HALF_WIDTH_KM:
-                    report.add("error", feature, mapping["half_width_km"], f"half-width {half_width:g} km is not "
-                               f"between 0 and {MAX_HALF_WIDTH_KM:g} km", "is it in metres? write kilometres")
+                    report.add("error", feature, mapping["half_width_km"], "half_width_range", value=half_width,
+                               limit=MAX_HALF_WIDTH_KM)
                     continue
             else:
                 half_width = float(default_half_width_km)
                 used_default_width.append(feature)
         zone_id = text("zone_id", i) or f"{id_prefix}-{feature}"
         if zone_id in seen:
-            report.add("error", feature, mapping.get("zone_id", "zone_id"), f"duplicate zone id {zone_id!r}",
-                       "give every zone its own id")
+            report.add("error", feature, mapping.get("zone_id", "zone_id"), "duplicate_zone_id", id=zone_id)
             continue
         seen.add(zone_id)
         if region is not None and not geom.intersects(region):
-            report.add("warning", feature, "geometry", "the zone lies entirely outside the region",
-                       "check the region, or the datum / CRS of the file")
+            report.add("warning", feature, "geometry", "zone_outside_region")
         industries = [p.strip() for p in text("industries", i).replace("；", "、").replace(";", "、")
                       .replace(",", "、").replace("，", "、").split("、") if p.strip()]
         rows.append({"zone_id": zone_id, "name_zh": text("name_zh", i) or f"{file_name} #{feature}",
@@ -161,11 +151,11 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
                      "kind": kind, "half_width_km": half_width, "industries": industries, "provenance": "user",
                      "source": f"{file_name} (imported)", "color": None, "geometry": geom})
     if used_default_width:
-        report.add("warning", None, "half_width_km", f"{len(used_default_width)} belts have no half-width: "
-                   f"{default_half_width_km:g} km used", "add a 半宽 (km) column or change the default")
+        report.add("warning", None, "half_width_km", "default_half_width", count=len(used_default_width),
+                   width=float(default_half_width_km))
     if report.errors or not rows:
         if not report.errors:
-            report.add("error", None, None, "no zone could be read", "check the file")
+            report.add("error", None, None, "no_zone_read")
         return report
     zones = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=4326)
     try:
@@ -173,8 +163,8 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
         report.rows_ok = len(report.zones)
     except ValueError as exc:
         for problem in getattr(exc, "problems", []) or [exc]:
-            report.add("error", getattr(problem, "row", None), getattr(problem, "column", None),
-                       getattr(problem, "message", str(problem)), "")
+            report.add("error", getattr(problem, "row", None), getattr(problem, "column", None), "schema",
+                       message=getattr(problem, "message", str(problem)))
     return report
 
 
@@ -188,19 +178,14 @@ def import_zone_file(data: bytes, file_name: str, *, mapping: dict[str, str] | N
     """Read and validate any zone file; every failure, even an unexpected one, comes back as a report error."""
     try:
         vector = read_vector(data, file_name)
-    except Exception as exc:
-        report = ImportReport(file=file_name, mapping={}, row_label="feature")
-        report.add("error", None, None, str(exc) if isinstance(exc, ValueError) else
-                   f"the file could not be read ({type(exc).__name__}: {exc})", "check the file type and contents")
-        return report
+    except Exception as exc:  # nothing the user uploads may end in a stack trace
+        return failed_import(file_name, exc, reading=True, row_label="feature")
     try:
         report = import_zones(vector.frame, file_name=file_name, mapping=mapping, **options)
     except Exception as exc:
-        report = ImportReport(file=file_name, mapping=mapping or {}, row_label="feature")
-        report.add("error", None, None, f"the import stopped: {type(exc).__name__}: {exc}",
-                   "check the file; if it looks right, report this message")
+        report = failed_import(file_name, exc, reading=False, row_label="feature", mapping=mapping)
     for note in vector.notes:
-        report.add("warning", None, None, note, "")
+        report.add_message("warning", note)
     return report
 
 
@@ -214,7 +199,7 @@ def zones_from_drawings(drawings: list[dict], attributes: list[dict], *, datum: 
     """
     if not drawings:
         report = ImportReport(file="drawn on the map", mapping={}, row_label="feature")
-        report.add("error", None, None, "nothing has been drawn", "draw a polygon (valley) or a line (belt) first")
+        report.add("error", None, None, "nothing_drawn")
         return report
     frame = gpd.GeoDataFrame(
         [{"zone_id": a.get("zone_id", ""), "name_zh": a.get("name_zh", ""), "industries": a.get("industries", ""),

@@ -56,8 +56,8 @@ def show_report(report) -> None:
             st.dataframe(pd.DataFrame({
                 where: [str(i.row) if i.row else "—" for i in issues],
                 t("data_column", lang): [i.column or "—" for i in issues],
-                t("data_problem", lang): [i.message for i in issues],
-                t("data_fix", lang): [i.fix for i in issues],
+                t("data_problem", lang): [i.text(lang) for i in issues],
+                t("data_fix", lang): [i.fix_text(lang) for i in issues],
             }), hide_index=True, width="stretch")
 
 

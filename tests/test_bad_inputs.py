@@ -175,3 +175,14 @@ def test_cli_imports_zones_and_saves_to_a_workspace(tmp_path):
                           "--workspace", str(workspace)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "saved" not in json.loads(out.stdout)
     assert Workspace(workspace).read("zones", "heishui")["name_zh"].tolist() == ["芦花沟"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_every_report_reads_in_chinese(case):
+    report = run_import(case)
+    for issue in report.issues:
+        zh, en = issue.text("zh"), issue.text("en")
+        assert zh and (zh != en or issue.key == "schema"), issue.key
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh + issue.fix_text("zh")) or not issue.fix_text("en"), zh
+    assert json.loads(json.dumps(report.as_dict("zh"), ensure_ascii=False))["errors"] == \
+        [i.as_dict("zh") for i in report.errors]

@@ -44,3 +44,40 @@ def test_keys_built_from_data_values_exist():
               + [f"status_{s}" for s in STATUS_COLORS] + [f"level_{lv}" for lv in LEVELS])
     for lang in LANGUAGES:
         assert not [k for k in needed if k not in strings(lang)], lang
+
+
+def test_import_messages_exist_in_both_languages_with_the_same_placeholders():
+    from geo.messages import catalogue
+
+    for key, entry in catalogue().items():
+        assert set(entry) == {"en", "zh", "fix_en", "fix_zh"}, key
+        for part in ("", "fix_"):
+            fields = [set(re.findall(r"\{(\w+)", entry[f"{part}{lang}"])) for lang in LANGUAGES]
+            assert fields[0] == fields[1], (key, part)
+
+
+def test_every_import_message_used_in_code_exists():
+    import ast
+
+    from geo.messages import catalogue
+
+    used = set()
+    for path in (p for p in (ROOT / "geo").glob("*.py") if p.name != "messages.py"):  # messages.py defines them
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name == "add" and len(node.args) >= 4 and isinstance(node.args[0], ast.Constant) and \
+                    node.args[0].value in ("error", "warning"):
+                key = node.args[3]
+            elif name in ("FileProblem", "Message") and node.args:
+                key = node.args[0]
+            else:
+                continue
+            if isinstance(key, (ast.Name, ast.Attribute)):
+                continue  # a key passed along (Issue.text, failed_import), not chosen here
+            keys = [key.body, key.orelse] if isinstance(key, ast.IfExp) else [key]
+            assert all(isinstance(k, ast.Constant) for k in keys), f"{path.name}:{node.lineno}: keys must be literals"
+            used |= {k.value for k in keys}
+    assert len(used) > 50, sorted(used)
+    assert used <= set(catalogue()), sorted(used - set(catalogue()))
