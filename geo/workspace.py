@@ -56,7 +56,7 @@ class Workspace:
         """Return a layer (optionally one region's rows) as saved, or None when the workspace has none."""
         if layer not in LAYERS:
             raise ValueError(f"layer {layer!r} is not one of {', '.join(LAYERS)}")
-        if not self.path.exists() or layer not in {name for name, _ in pyogrio.list_layers(self.path)}:
+        if layer not in self._layers():
             return None
         frame = pyogrio.read_dataframe(self.path, layer=layer)
         if region is not None:
@@ -157,6 +157,16 @@ class Workspace:
             return self.read(layer)
         except Exception as exc:  # a workspace that cannot be read is reported, never overwritten
             raise WorkspaceError(f"cannot read {layer} from {self.path}: {exc}") from exc
+
+    def _layers(self) -> set[str]:
+        """Return the feature layers in the file (none when every layer was emptied: the file then holds only the
+        change log, which is not a GeoPackage that GDAL will open)."""
+        if not self.path.exists():
+            return set()
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+            if not con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'").fetchone()[0]:
+                return set()
+            return {name for (name,) in con.execute("SELECT table_name FROM gpkg_contents")}
 
     def _read_history(self) -> list[dict]:
         if not self.path.exists():

@@ -279,7 +279,7 @@ def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
     app.run()
     assert not app.exception, app.exception
     coverage = next(df.value for df in app.dataframe if "贫困人口" in df.value.columns)
-    assert coverage["分区"].tolist() == ["新绘分区 1"] and coverage["村庄数"].iloc[0] > 0
+    assert coverage["分区"].tolist() == ["新绘分区 1"] and coverage["村数"].iloc[0] > 0
     app.button(key="data_save_drawn").click().run()
     ws = Workspace()
     saved = ws.read("zones", "qu")

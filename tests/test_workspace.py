@@ -111,3 +111,12 @@ def test_a_save_killed_midway_leaves_the_last_committed_state(tmp_path):
     assert list(Workspace(path).read("villages")["village_id"]) == ["keep"]
     assert [h["source"] for h in Workspace(path).history()] == ["committed"]
     Workspace(path).save("villages", "heishui", villages(["next"]), source="after")  # the lock was released
+
+
+def test_deleting_every_object_leaves_a_readable_workspace_and_undo_brings_them_back(tmp_path):
+    ws = Workspace(tmp_path / "ws.gpkg")
+    ws.save("villages", "heishui", villages(["a", "b"]), source="a.csv")
+    ws.save("villages", "heishui", villages([]), source="delete", delete_ids=["a", "b"])
+    assert ws.read("villages") is None and [h["version"] for h in ws.history()] == [1, 2]
+    ws.undo_last()
+    assert sorted(ws.read("villages", "heishui")["village_id"]) == ["a", "b"]
