@@ -49,13 +49,16 @@ def county_zones(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
     """Return a region's boundary, counties, zones and villages.
 
-    Seed regions ship illustrative zones and villages; the user's own layers in a workspace (geo.workspace)
-    replace them layer by layer.
+    Seed regions ship illustrative zones and villages; any other region of more than one county (a province, a
+    prefecture, 全国) has its counties as zones. The user's own layers in a workspace (geo.workspace) replace them
+    layer by layer.
     """
     region = resolve_region(key_or_query)
     outline, counties = region_divisions(region.adcode)
     zones, villages = empty_zones(), empty_villages()
     seed = region.seed
+    if seed is None and len(counties) > 1:
+        zones = county_zones(counties)  # a province, a prefecture or 全国: coverage per county (choropleth)
     if seed is not None:
         if seed.seed_villages:
             villages = read_villages_csv(DATA_DIR / seed.seed_villages)

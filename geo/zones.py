@@ -114,9 +114,12 @@ def zone_polygons(zones: gpd.GeoDataFrame, crs=None, *, half_width_km: float | N
 def corridors(zones: gpd.GeoDataFrame, *, clip_to=None, half_width_km: float | None = None) -> gpd.GeoSeries:
     """Return every zone as a WGS84 polygon (belts as corridors), optionally clipped to a WGS84 boundary."""
     polygons = zone_polygons(zones, half_width_km=half_width_km)
-    if clip_to is not None:
+    clip = (zones["kind"] != "county").to_numpy()  # a county zone is a division of the region: nothing to clip
+    if clip_to is not None and clip.any():
         boundary = shapely.union_all(clip_to.to_crs(polygons.crs).geometry.values)
-        polygons = gpd.GeoSeries(shapely.intersection(polygons.values, boundary), index=zones.index, crs=polygons.crs)
+        geoms = polygons.values.copy()
+        geoms[clip] = shapely.intersection(geoms[clip], boundary)
+        polygons = gpd.GeoSeries(geoms, index=zones.index, crs=polygons.crs)
     return polygons.to_crs(4326)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.atlas import RegionData, load_region_data
-from geo.boundaries import BoundaryLookupError, region_divisions
+from geo.boundaries import COUNTRY_ADCODE, BoundaryLookupError, region_divisions
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from geo.regions import RegionRef, load_registry, resolve_region
 from geo.villages import YEARS
@@ -72,6 +72,8 @@ def restore_state_from_url() -> None:
     if "region" in params:
         if params["region"] in seeds:
             st.session_state["region_choice"] = params["region"]
+        elif params["region"] in (COUNTRY_ADCODE, "全国"):
+            st.session_state["region_choice"] = COUNTRY_ADCODE
         else:
             st.session_state["region_choice"] = OTHER_REGION
             st.session_state["region_query"] = params["region"]
@@ -149,8 +151,10 @@ def sidebar() -> str:
         lang = current_lang()
         seeds = [r.id for r in load_registry().regions]
         names = {r.id: r.name(lang) for r in load_registry().regions}
+        names[COUNTRY_ADCODE] = t("region_country", lang)
         names[OTHER_REGION] = t("region_other", lang)
-        st.selectbox(t("region", lang), seeds + [OTHER_REGION], key="region_choice", format_func=names.get)
+        st.selectbox(t("region", lang), seeds + [COUNTRY_ADCODE, OTHER_REGION], key="region_choice",
+                     format_func=names.get)
         if st.session_state.get("region_choice") == OTHER_REGION:
             st.text_input(t("region_query", lang), key="region_query", help=t("region_query_help", lang))
         st.session_state.setdefault("year", YEARS[0])
@@ -196,7 +200,8 @@ def workspace():
     return Workspace()
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner="加载区划边界与图层…（全国 2,875 个区县首次约 1 分钟） / Loading boundaries and layers… "
+                             "(all 2,875 counties of China: about a minute the first time)", max_entries=16)
 def cached_region_data(key: str) -> RegionData:
     """Return a region's boundary, zones and villages (the workspace's own layers first), loaded once per process
     (read-only: never mutate it; the data page clears this cache after a save)."""

@@ -300,3 +300,19 @@ def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
     assert ws.read("zones", "qu") is None or len(ws.read("zones", "qu")) == 0
     app.button(key="data_undo").click().run()  # undo the delete
     assert ws.read("zones", "qu")["zone_id"].tolist() == ["drawn-k1"]
+
+
+def test_the_whole_country_is_a_region_with_its_counties_as_zones():
+    app = app_test(timeout=600)
+    app.query_params["region"] = "100000"
+    app.run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="region_choice").value == "100000"
+    assert [h.value for h in app.header] == ["全国"]
+    app.switch_page("pages/coverage.py").run()
+    assert not app.exception, app.exception
+    assert any("尚无村庄数据" in i.value for i in app.info)  # until the user imports villages
+    from geo.atlas import load_region_data
+
+    zones = load_region_data("100000").zones
+    assert len(zones) == 2875 and set(zones["kind"]) == {"county"}  # the per-county choropleth's zones

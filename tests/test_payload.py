@@ -49,3 +49,20 @@ def test_100k_villages_cost_at_most_2_5_mb():
     size = html_bytes(fmap)
     assert size <= 2.5 * MB, f"{size:,} bytes"
     assert "markerClusterGroup" in fmap.get_root().render() or "MarkerCluster" in fmap.get_root().render()
+
+
+def test_the_national_per_county_choropleth_fits_in_5_mb(all_counties):
+    import pandas as pd
+
+    from geo.atlas import county_zones
+    from layers.choropleth import choropleth_layer
+
+    zones = county_zones(all_counties)
+    values = pd.Series(np.random.default_rng(0).integers(0, 5000, len(zones)), index=zones.index)
+    fmap = atlas_map(load_boundary("100000"), basemap_id="none")
+    group, rows = choropleth_layer(zones, values, name="贫困人口", value_label="贫困人口",
+                                   tolerance_deg=display_tolerance_deg(len(zones)))
+    group.add_to(fmap)
+    size = html_bytes(fmap)
+    assert 1 * MB < size <= 5 * MB, f"{size:,} bytes"
+    assert len(rows) == 5
