@@ -72,6 +72,7 @@ class PolygonIndex:
     tree: shapely.STRtree
     sub_owner: np.ndarray  # int32, SUB x SUB per slot: a zone, NO_ZONE, UNDECIDED or -(record offset + 3)
     records: np.ndarray  # float64: per subcell record, its reference point, candidates and edges (kernels.pack_slots)
+    max_out: int  # the most zones one village can be in
 
     @classmethod
     def build(cls, shapes: np.ndarray, positions: np.ndarray, *, max_cells: int = MAX_CELLS) -> "PolygonIndex":
@@ -147,7 +148,8 @@ class PolygonIndex:
         flat = owner.ravel()
         flat[slot_cell] = -(np.arange(len(slot_cell), dtype=np.int64) + 3)  # slot s is stored as -(s + 3)
         flat[slot_cell[~ok]] = UNDECIDED  # no clean reference point (never seen): GEOS decides these cells
-        return cls(shapes, positions, owner, x0, y1, cell, tree, sub_owner, records)
+        max_out = int(max(1, np.diff(cand_ptr).max(initial=1)))  # the most zones a village can be in
+        return cls(shapes, positions, owner, x0, y1, cell, tree, sub_owner, records, max_out)
 
     def query(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (village positions, zone positions) of every village inside (or on the edge of) a polygon."""
@@ -156,7 +158,7 @@ class PolygonIndex:
         x = np.ascontiguousarray(x, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
         v, z, hard = kernels.polygon_query(x, y, self.owner, self.x0, self.y1, self.cell, self.sub_owner,
-                                           self.records, self.positions)
+                                           self.records, self.positions, self.max_out)
         if len(hard):
             hv, hz = self._exact(x[hard], y[hard])
             v = np.concatenate([v, hard[hv].astype(np.int32)])
@@ -287,6 +289,8 @@ class ZoneIndex:
             raise ValueError("more than 2^31 villages: split the query")
         x = np.ascontiguousarray(x, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
+        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+            raise ValueError("village coordinates must be finite numbers")
         threads = threads or min(os.cpu_count() or 1, MAX_THREADS)
         if threads < 2 or len(x) < PARALLEL_MIN_VILLAGES:
             return self._query(x, y)

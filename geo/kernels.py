@@ -275,24 +275,19 @@ def pack_slots(slot_cell, slot_edge_ptr, slot_edges, slot_edge_cand, cand_ptr, c
 
 
 @njit(cache=True, nogil=True)
-def polygon_query(x, y, owner, x0, y1, cell, sub_owner, records, positions):
-    """Return (village, zone position) pairs decided here, and the villages left for the exact GEOS test.
-
-    owner: per cell a zone number (>= 0), -1 (no zone), -2 (GEOS decides) or -(slot + 3); sub_owner: per slot
-    SUB x SUB subcells holding a zone, -1, -2 or -(offset + 3) of their record in `records` (see pack_slots)."""
+def _polygon_fill(x, y, start, owner, x0, y1, cell, sub_owner, records, positions, max_out, out_v, out_z, m, hard, h):
+    """Decide villages from `start` on, writing pairs at out_v/out_z[m:] and GEOS cases at hard[h:]; stop early
+    (returning the village reached) when fewer than max_out pair slots are left. The output arrays are never
+    reallocated in here, so the loop stays tight."""
     ny, nx = owner.shape
     flat_owner = owner.ravel()
     inv = 1.0 / cell
     fx = float(nx)
     fy = float(ny)
-    n = x.shape[0]
-    cap = n + 16
-    out_v = np.empty(cap, np.int32)
-    out_z = np.empty(cap, np.int32)
-    hard = np.empty(n, np.int32)
-    m = 0
-    h = 0
-    for i in range(n):
+    cap = out_v.shape[0]
+    for i in range(start, x.shape[0]):
+        if m + max_out > cap:
+            return i, m, h
         px = x[i]
         py = y[i]
         cu = (px - x0) * inv
@@ -300,93 +295,90 @@ def polygon_query(x, y, owner, x0, y1, cell, sub_owner, records, positions):
         if not (cu >= 0.0 and cv >= 0.0 and cu < fx and cv < fy):
             continue
         o = flat_owner[np.int64(cv) * nx + np.int64(cu)]
-        if o >= 0:
-            if m == cap:
-                cap *= 2
-                out_v = _grow(out_v, cap)
-                out_z = _grow(out_z, cap)
-            out_v[m] = i
-            out_z[m] = positions[o]
-            m += 1
-            continue
-        if o == -1:
-            continue
-        if o == -2:  # a cell without a clean reference point: GEOS decides
-            hard[h] = i
-            h += 1
-            continue
         if o <= -3:  # a slot: its subcell's owner
             fu = (cu - np.floor(cu)) * SUB
             fv = (cv - np.floor(cv)) * SUB
             o = sub_owner[np.int64(-o - 3) * SUB * SUB + min(np.int64(fv), SUB - 1) * SUB + min(np.int64(fu), SUB - 1)]
-            if o >= 0:
-                if m == cap:
-                    cap *= 2
-                    out_v = _grow(out_v, cap)
-                    out_z = _grow(out_z, cap)
-                out_v[m] = i
-                out_z[m] = positions[o]
-                m += 1
+            if o <= -3:
+                m, degenerate = _record_test(records, np.int64(-o - 3), px, py, i, positions, out_v, out_z, m)
+                if degenerate:
+                    hard[h] = i
+                    h += 1
                 continue
-            if o == -1:
-                continue
-            if o == -2:
-                hard[h] = i
-                h += 1
-                continue
-        r = np.int64(-o - 3)
-        sx = records[r]
-        sy = records[r + 1]
-        count = np.int64(records[r + 2])
-        lox = min(sx, px)
-        hix = max(sx, px)
-        loy = min(sy, py)
-        hiy = max(sy, py)
-        p = r + 3
-        m_start = m
-        degenerate = False
-        for j in range(count):
-            zone = np.int64(records[p])
-            inside = records[p + 1] != 0.0
-            n_edges = np.int64(records[p + 2])
-            p += 3
-            for k in range(n_edges):
-                eax = records[p]
-                eay = records[p + 1]
-                ebx = records[p + 2]
-                eby = records[p + 3]
-                p += 4
-                # an edge whose bounding box misses the segment R-P's can neither cross it nor pass through P
-                if max(eax, ebx) < lox or min(eax, ebx) > hix or max(eay, eby) < loy or min(eay, eby) > hiy:
-                    continue
-                o1 = orient(eax, eay, ebx, eby, sx, sy)
-                o2 = orient(eax, eay, ebx, eby, px, py)
-                if o2 == 0 or o1 == 0:
-                    degenerate = True
-                    break
-                if o1 == o2:
-                    continue  # R and P on the same side of the edge's line: no crossing
-                o3 = orient(sx, sy, px, py, eax, eay)
-                o4 = orient(sx, sy, px, py, ebx, eby)
-                if o3 == 0 or o4 == 0:
-                    degenerate = True
-                    break
-                if o3 != o4:
-                    inside = not inside
-            if degenerate:
-                break
-            if inside:
-                if m == cap:
-                    cap *= 2
-                    out_v = _grow(out_v, cap)
-                    out_z = _grow(out_z, cap)
-                out_v[m] = i
-                out_z[m] = positions[zone]
-                m += 1
-        if degenerate:
-            m = m_start  # forget this village's answers so far: GEOS gives them all
+        if o >= 0:
+            out_v[m] = i
+            out_z[m] = positions[o]
+            m += 1
+        elif o == -2:  # no certain reference point: GEOS decides
             hard[h] = i
             h += 1
+    return x.shape[0], m, h
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _record_test(records, r, px, py, i, positions, out_v, out_z, m):
+    """Decide a village against a subcell record by crossing parity; return (m, degenerate)."""
+    sx = records[r]
+    sy = records[r + 1]
+    count = np.int64(records[r + 2])
+    lox = min(sx, px)
+    hix = max(sx, px)
+    loy = min(sy, py)
+    hiy = max(sy, py)
+    p = r + 3
+    m_start = m
+    for j in range(count):
+        zone = np.int64(records[p])
+        inside = records[p + 1] != 0.0
+        n_edges = np.int64(records[p + 2])
+        p += 3
+        for k in range(n_edges):
+            eax = records[p]
+            eay = records[p + 1]
+            ebx = records[p + 2]
+            eby = records[p + 3]
+            p += 4
+            # an edge whose bounding box misses the segment R-P's can neither cross it nor pass through P
+            if max(eax, ebx) < lox or min(eax, ebx) > hix or max(eay, eby) < loy or min(eay, eby) > hiy:
+                continue
+            o1 = orient(eax, eay, ebx, eby, sx, sy)
+            o2 = orient(eax, eay, ebx, eby, px, py)
+            if o2 == 0 or o1 == 0:
+                return m_start, True  # forget this village's answers so far: GEOS gives them all
+            if o1 == o2:
+                continue  # R and P on the same side of the edge's line: no crossing
+            o3 = orient(sx, sy, px, py, eax, eay)
+            o4 = orient(sx, sy, px, py, ebx, eby)
+            if o3 == 0 or o4 == 0:
+                return m_start, True
+            if o3 != o4:
+                inside = not inside
+        if inside:
+            out_v[m] = i
+            out_z[m] = positions[zone]
+            m += 1
+    return m, False
+
+
+@njit(cache=True, nogil=True)
+def polygon_query(x, y, owner, x0, y1, cell, sub_owner, records, positions, max_out):
+    """Return (village, zone position) pairs decided here, and the villages left for the exact GEOS test.
+
+    owner: per cell a zone number (>= 0), -1 (no zone), -2 (GEOS decides) or -(slot + 3); sub_owner: per slot
+    SUB x SUB subcells holding a zone, -1, -2 or -(offset + 3) of their record in `records` (see pack_slots).
+    max_out: the most zones one village can be in (the largest candidate count, at least 1)."""
+    n = x.shape[0]
+    out_v = np.empty(n + max_out + 16, np.int32)
+    out_z = np.empty(n + max_out + 16, np.int32)
+    hard = np.empty(n, np.int32)
+    i, m, h = 0, 0, 0
+    while True:
+        i, m, h = _polygon_fill(x, y, i, owner, x0, y1, cell, sub_owner, records, positions, max_out, out_v,
+                                out_z, m, hard, h)
+        if i >= n:
+            break
+        out_v = _grow(out_v, 2 * out_v.shape[0])
+        out_z = _grow(out_z, 2 * out_z.shape[0])
     return out_v[:m], out_z[:m], hard[:h]
 
 
@@ -417,6 +409,53 @@ DISTANCE_TOLERANCE = 1.0e-9
 
 
 @njit(cache=True, nogil=True)
+def _belt_fill(x, y, start, found, n_belts, seg_ptr, ax, ay, bx, by, widths, in_v, in_b, m, un_v, un_b, u):
+    """Pass 2 of belt_query from `start` on; stops (returning the village reached) when either output might
+    overflow. The arrays are never reallocated in here."""
+    cap = in_v.shape[0]
+    un_cap = un_v.shape[0]
+    for i in range(start, x.shape[0]):
+        mask = np.int64(found[i])
+        if mask == 0:
+            continue
+        if m + n_belts > cap or u + n_belts > un_cap:
+            return i, m, u
+        inside = mask & 255
+        if inside:
+            for k in range(n_belts):
+                if (inside >> k) & 1:
+                    in_v[m] = i
+                    in_b[m] = k
+                    m += 1
+        near_edge = (mask >> 8) & ~inside & 255
+        if near_edge:
+            for k in range(n_belts):
+                if not (near_edge >> k) & 1:
+                    continue
+                verdict = -1  # -1: GEOS decides, 0: outside, 1: inside
+                lo = seg_ptr[k]
+                hi = seg_ptr[k + 1]
+                if hi > lo:
+                    d2 = np.inf
+                    for s in range(lo, hi):
+                        d2 = min(d2, _segment_distance2(x[i], y[i], ax[s], ay[s], bx[s], by[s]))
+                    w2 = widths[k] * widths[k]
+                    if d2 < w2 * (1.0 - DISTANCE_TOLERANCE):
+                        verdict = 1
+                    elif d2 > w2 * (1.0 + DISTANCE_TOLERANCE):
+                        verdict = 0
+                if verdict == 1:
+                    in_v[m] = i
+                    in_b[m] = k
+                    m += 1
+                elif verdict == -1:
+                    un_v[u] = i
+                    un_b[u] = k
+                    u += 1
+    return x.shape[0], m, u
+
+
+@njit(cache=True, nogil=True)
 def belt_query(x, y, masks, x0, y1, cell, n_belts, seg_ptr, ax, ay, bx, by, widths):
     """Return (village, belt) pairs within a belt's half-width, and the (village, belt) pairs left to GEOS.
 
@@ -427,52 +466,28 @@ def belt_query(x, y, masks, x0, y1, cell, n_belts, seg_ptr, ax, ay, bx, by, widt
     fx = float(nx)
     fy = float(ny)
     n = x.shape[0]
-    cap = n // 4 + 16
-    in_v = np.empty(cap, np.int32)
-    in_b = np.empty(cap, np.int32)
-    un_cap = n // 64 + 16
-    un_v = np.empty(un_cap, np.int32)
-    un_b = np.empty(un_cap, np.int32)
-    m = 0
-    u = 0
+    # pass 1, without branches (the lookups overlap in the CPU): each village's cell mask, 0 off the grid
+    found = np.empty(n, np.uint16)
     for i in range(n):
         cu = (x[i] - x0) * inv
         cv = (y1 - y[i]) * inv
-        if not (cu >= 0.0 and cv >= 0.0 and cu < fx and cv < fy):
-            continue
-        mask = np.int64(flat[np.int64(cv) * nx + np.int64(cu)])
-        if mask == 0:
-            continue
-        for k in range(n_belts):
-            hit = (mask >> k) & 1
-            if not hit and (mask >> (8 + k)) & 1:
-                lo = seg_ptr[k]
-                hi = seg_ptr[k + 1]
-                if hi == lo:
-                    hit = -1
-                else:
-                    d2 = np.inf
-                    for s in range(lo, hi):
-                        d2 = min(d2, _segment_distance2(x[i], y[i], ax[s], ay[s], bx[s], by[s]))
-                    w2 = widths[k] * widths[k]
-                    if d2 < w2 * (1.0 - DISTANCE_TOLERANCE):
-                        hit = 1
-                    elif d2 <= w2 * (1.0 + DISTANCE_TOLERANCE):
-                        hit = -1
-            if hit == 1:
-                if m == cap:
-                    cap *= 2
-                    in_v = _grow(in_v, cap)
-                    in_b = _grow(in_b, cap)
-                in_v[m] = i
-                in_b[m] = k
-                m += 1
-            elif hit == -1:
-                if u == un_cap:
-                    un_cap *= 2
-                    un_v = _grow(un_v, un_cap)
-                    un_b = _grow(un_b, un_cap)
-                un_v[u] = i
-                un_b[u] = k
-                u += 1
+        ok = (cu >= 0.0) & (cv >= 0.0) & (cu < fx) & (cv < fy)
+        # off the grid the cell number is multiplied by 0 (coordinates are finite: ZoneIndex.query checks)
+        found[i] = flat[(np.int64(cv) * nx + np.int64(cu)) * ok] * ok
+    # pass 2: the villages near a belt (a minority)
+    in_v = np.empty(n // 4 + 64, np.int32)
+    in_b = np.empty(n // 4 + 64, np.int32)
+    un_v = np.empty(n // 64 + 64, np.int32)
+    un_b = np.empty(n // 64 + 64, np.int32)
+    i, m, u = 0, 0, 0
+    while True:
+        i, m, u = _belt_fill(x, y, i, found, n_belts, seg_ptr, ax, ay, bx, by, widths, in_v, in_b, m, un_v, un_b, u)
+        if i >= n:
+            break
+        if m + n_belts > in_v.shape[0]:
+            in_v = _grow(in_v, 2 * in_v.shape[0])
+            in_b = _grow(in_b, 2 * in_b.shape[0])
+        if u + n_belts > un_v.shape[0]:
+            un_v = _grow(un_v, 2 * un_v.shape[0])
+            un_b = _grow(un_b, 2 * un_b.shape[0])
     return in_v[:m], in_b[:m], un_v[:u], un_b[:u]

@@ -103,3 +103,28 @@ def test_unknown_engine_is_refused():
     zones = make_zones([box(0, 0, 10, 10)], ["valley"])
     with pytest.raises(ValueError, match="engine 'fast'"):
         zone_membership(zones, make_villages([at(1, 1)]), engine="fast")
+
+
+def test_villages_in_many_zones_at_once_and_both_thread_splits_agree():
+    """Every village in three identical valleys and three crossing belts: the kernels' output buffers must grow
+    (more pairs than villages), and splitting the villages over threads changes nothing."""
+    from geo.engine import PARALLEL_MIN_VILLAGES, ZoneIndex
+
+    square = box(0, 0, 10_000, 10_000)
+    belts = [LineString([at(-1_000, 5_000), at(11_000, 5_000)]), LineString([at(5_000, -1_000), at(5_000, 11_000)]),
+             LineString([at(0, 0), at(10_000, 10_000)])]
+    zones = make_zones([square, square, square, *belts], ["valley"] * 3 + ["belt"] * 3,
+                       [np.nan, np.nan, np.nan, 30.0, 30.0, 30.0])
+    rng = np.random.default_rng(3)
+    n = PARALLEL_MIN_VILLAGES + 1_000
+    villages = make_villages(np.column_stack([rng.uniform(500_100, 509_900, n), rng.uniform(3_550_100, 3_559_900, n)]))
+    grid = zone_membership(zones, villages, engine="grid")
+    assert len(grid.village_pos) == 6 * n  # every village in all six zones
+    shapes = zones.geometry.to_crs(metric_crs(zones)).values
+    index = ZoneIndex.build(shapes, (zones["kind"] == "belt").to_numpy(), np.full(6, 30_000.0))
+    xy = shapely.get_coordinates(villages.geometry.to_crs(metric_crs(zones)).values)
+    one = index.query(xy[:, 0], xy[:, 1], threads=1)
+    two = index.query(xy[:, 0], xy[:, 1], threads=2)
+    assert np.array_equal(np.sort(one[0].astype(np.int64) * 8 + one[1]), np.sort(two[0].astype(np.int64) * 8 + two[1]))
+    with pytest.raises(ValueError, match="finite"):
+        index.query(np.array([np.nan]), np.array([0.0]))
