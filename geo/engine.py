@@ -29,7 +29,7 @@ import shapely
 MIN_CELLS = 1 << 18
 MAX_CELLS = 1 << 22  # 16 MB of int32 owners
 CELLS_PER_VERTEX = 2
-BELT_MAX_CELLS = 1 << 18  # one grid for up to 8 belts (uint16 cells, 512 KB): it stays in the CPU cache
+BELT_MAX_CELLS = 1 << 16  # one grid for up to 8 belts (uint16 cells, 128 KB): it stays in the fastest CPU caches
 QUAD_SEGS = 16  # buffer resolution for the belt bands
 PARALLEL_MIN_VILLAGES = 200_000  # below this a query is quicker on one thread
 MAX_THREADS = 4
@@ -263,6 +263,18 @@ class BeltIndex:
         return np.concatenate(v_parts), np.concatenate(b_parts)
 
 
+_POOLS: dict = {}
+
+
+def _pool(threads: int):
+    """Return a lasting thread pool of that size (threads are reused across queries)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if threads not in _POOLS:
+        _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="zone-index")
+    return _POOLS[threads]
+
+
 @dataclass
 class ZoneIndex:
     """Every zone of a set, indexed once: polygons on one grid, each belt on its own."""
@@ -294,11 +306,8 @@ class ZoneIndex:
         threads = threads or min(os.cpu_count() or 1, MAX_THREADS)
         if threads < 2 or len(x) < PARALLEL_MIN_VILLAGES:
             return self._query(x, y)
-        from concurrent.futures import ThreadPoolExecutor
-
         cuts = np.linspace(0, len(x), threads + 1).astype(np.int64)
-        with ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(lambda lo, hi: self._query(x[lo:hi], y[lo:hi]), cuts[:-1], cuts[1:]))
+        parts = list(_pool(threads).map(lambda lo, hi: self._query(x[lo:hi], y[lo:hi]), cuts[:-1], cuts[1:]))
         return (np.concatenate([v + np.int32(lo) for (v, _), lo in zip(parts, cuts[:-1])]),
                 np.concatenate([z for _, z in parts]))
 

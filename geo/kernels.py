@@ -409,17 +409,16 @@ DISTANCE_TOLERANCE = 1.0e-9
 
 
 @njit(cache=True, nogil=True)
-def _belt_fill(x, y, start, found, n_belts, seg_ptr, ax, ay, bx, by, widths, in_v, in_b, m, un_v, un_b, u):
-    """Pass 2 of belt_query from `start` on; stops (returning the village reached) when either output might
-    overflow. The arrays are never reallocated in here."""
+def _belt_fill(x, y, start, near, found, n_belts, seg_ptr, ax, ay, bx, by, widths, in_v, in_b, m, un_v, un_b, u):
+    """Pass 2 of belt_query from entry `start` of the villages near a belt on; stops (returning the entry reached)
+    when either output might overflow. The arrays are never reallocated in here."""
     cap = in_v.shape[0]
     un_cap = un_v.shape[0]
-    for i in range(start, x.shape[0]):
-        mask = np.int64(found[i])
-        if mask == 0:
-            continue
+    for j in range(start, near.shape[0]):
         if m + n_belts > cap or u + n_belts > un_cap:
-            return i, m, u
+            return j, m, u
+        i = near[j]
+        mask = np.int64(found[j])
         inside = mask & 255
         if inside:
             for k in range(n_belts):
@@ -452,7 +451,7 @@ def _belt_fill(x, y, start, found, n_belts, seg_ptr, ax, ay, bx, by, widths, in_
                     un_v[u] = i
                     un_b[u] = k
                     u += 1
-    return x.shape[0], m, u
+    return near.shape[0], m, u
 
 
 @njit(cache=True, nogil=True)
@@ -466,23 +465,31 @@ def belt_query(x, y, masks, x0, y1, cell, n_belts, seg_ptr, ax, ay, bx, by, widt
     fx = float(nx)
     fy = float(ny)
     n = x.shape[0]
-    # pass 1, without branches (the lookups overlap in the CPU): each village's cell mask, 0 off the grid
-    found = np.empty(n, np.uint16)
+    # pass 1, without branches (the lookups overlap in the CPU): the villages whose cell has a mask, compacted
+    near = np.empty(n + 1, np.int32)
+    found = np.empty(n + 1, np.uint16)
+    k = 0
     for i in range(n):
         cu = (x[i] - x0) * inv
         cv = (y1 - y[i]) * inv
         ok = (cu >= 0.0) & (cv >= 0.0) & (cu < fx) & (cv < fy)
         # off the grid the cell number is multiplied by 0 (coordinates are finite: ZoneIndex.query checks)
-        found[i] = flat[(np.int64(cv) * nx + np.int64(cu)) * ok] * ok
+        mask = flat[(np.int64(cv) * nx + np.int64(cu)) * ok] * ok
+        near[k] = i
+        found[k] = mask
+        k += mask != 0
+    near = near[:k]
+    found = found[:k]
     # pass 2: the villages near a belt (a minority)
-    in_v = np.empty(n // 4 + 64, np.int32)
-    in_b = np.empty(n // 4 + 64, np.int32)
-    un_v = np.empty(n // 64 + 64, np.int32)
-    un_b = np.empty(n // 64 + 64, np.int32)
-    i, m, u = 0, 0, 0
+    in_v = np.empty(k + 64, np.int32)
+    in_b = np.empty(k + 64, np.int32)
+    un_v = np.empty(k // 8 + 64, np.int32)
+    un_b = np.empty(k // 8 + 64, np.int32)
+    j, m, u = 0, 0, 0
     while True:
-        i, m, u = _belt_fill(x, y, i, found, n_belts, seg_ptr, ax, ay, bx, by, widths, in_v, in_b, m, un_v, un_b, u)
-        if i >= n:
+        j, m, u = _belt_fill(x, y, j, near, found, n_belts, seg_ptr, ax, ay, bx, by, widths, in_v, in_b, m, un_v,
+                             un_b, u)
+        if j >= k:
             break
         if m + n_belts > in_v.shape[0]:
             in_v = _grow(in_v, 2 * in_v.shape[0])
