@@ -35,8 +35,13 @@ from geo.crs import metric_crs  # noqa: E402
 def synthetic_villages(zones: gpd.GeoDataFrame, n: int, seed: int = 7) -> gpd.GeoDataFrame:
     """n villages drawn uniformly inside the zones (area-weighted), as a WGS84 GeoDataFrame with the columns the
     membership needs."""
-    sys.path.insert(0, str(HERE))
-    from coverage import sample_in_polygons  # the benchmark's sampler (this folder)
+    import importlib.util
+
+    # the benchmark's sampler, loaded under another name (a module called "coverage" would shadow a package)
+    spec = importlib.util.spec_from_file_location("bench_coverage", HERE / "coverage.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    sample_in_polygons = bench.sample_in_polygons
 
     crs = metric_crs(zones)
     x, y = sample_in_polygons(zones.to_crs(crs).geometry.values, n, np.random.default_rng(seed))
