@@ -326,3 +326,20 @@ class ZoneIndex:
         if not v_parts:
             return np.zeros(0, np.int32), np.zeros(0, np.int32)
         return np.concatenate(v_parts), np.concatenate(z_parts)
+
+
+def warm_up() -> float:
+    """Compile the kernels (numba caches them on disk next to geo/kernels.py); return the seconds it took."""
+    import time
+
+    start = time.perf_counter()
+    square = np.array([shapely.box(0.0, 0.0, 10.0, 10.0), shapely.box(5.0, 5.0, 15.0, 15.0)])
+    for shapes, is_belt in ((square, np.array([False, False])),
+                            (np.array([shapely.LineString([(0.0, 0.0), (10.0, 10.0)])]), np.array([True]))):
+        index = ZoneIndex.build(shapes, is_belt, np.ones(len(shapes)))
+        index.query(np.array([1.0, 7.0, 20.0]), np.array([1.0, 7.0, 20.0]))
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    print(f"geo.engine: kernels ready in {warm_up():.1f} s")
