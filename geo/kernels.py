@@ -29,13 +29,14 @@ def orient(ax, ay, bx, by, cx, cy):
     return 0
 
 
-@njit(cache=True, nogil=True, inline="always")
-def cell_of(x, y, x0, y1, inv_cell, nx, ny):
-    col = np.floor((x - x0) * inv_cell)
-    row = np.floor((y1 - y) * inv_cell)
-    if col < 0 or row < 0 or col >= nx or row >= ny:
-        return -1
-    return np.int64(row) * nx + np.int64(col)
+@njit(cache=True, inline="always")
+def _edge_cells(ax, ay, bx, by, x0, y1, inv, nx, ny, pad):
+    """Return the (first column, last column, first row, last row) of the cells an edge's padded bounding box touches."""
+    c0 = max(int(np.floor((min(ax, bx) - pad - x0) * inv)), 0)
+    c1 = min(int(np.floor((max(ax, bx) + pad - x0) * inv)), nx - 1)
+    r0 = max(int(np.floor((y1 - max(ay, by) - pad) * inv)), 0)
+    r1 = min(int(np.floor((y1 - min(ay, by) + pad) * inv)), ny - 1)
+    return c0, c1, r0, r1
 
 
 @njit(cache=True)
@@ -44,20 +45,14 @@ def edge_cell_pairs(ax, ay, bx, by, x0, y1, cell, nx, ny, pad):
     inv = 1.0 / cell
     total = 0
     for e in range(ax.shape[0]):
-        c0 = max(int(np.floor((min(ax[e], bx[e]) - pad - x0) * inv)), 0)
-        c1 = min(int(np.floor((max(ax[e], bx[e]) + pad - x0) * inv)), nx - 1)
-        r0 = max(int(np.floor((y1 - max(ay[e], by[e]) - pad) * inv)), 0)
-        r1 = min(int(np.floor((y1 - min(ay[e], by[e]) + pad) * inv)), ny - 1)
+        c0, c1, r0, r1 = _edge_cells(ax[e], ay[e], bx[e], by[e], x0, y1, inv, nx, ny, pad)
         if c1 >= c0 and r1 >= r0:
             total += (c1 - c0 + 1) * (r1 - r0 + 1)
     cells = np.empty(total, np.int64)
     edges = np.empty(total, np.int32)
     k = 0
     for e in range(ax.shape[0]):
-        c0 = max(int(np.floor((min(ax[e], bx[e]) - pad - x0) * inv)), 0)
-        c1 = min(int(np.floor((max(ax[e], bx[e]) + pad - x0) * inv)), nx - 1)
-        r0 = max(int(np.floor((y1 - max(ay[e], by[e]) - pad) * inv)), 0)
-        r1 = min(int(np.floor((y1 - min(ay[e], by[e]) + pad) * inv)), ny - 1)
+        c0, c1, r0, r1 = _edge_cells(ax[e], ay[e], bx[e], by[e], x0, y1, inv, nx, ny, pad)
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 cells[k] = np.int64(r) * nx + c
@@ -204,13 +199,6 @@ def pack_slots(slot_cell, slot_edge_ptr, slot_edges, slot_edge_cand, cand_ptr, c
                         for j in range(count):
                             inside_q[j] = cand_inside[first + j]
                         for k in range(n_e):
-                            lox = min(ref_x[s], qx)
-                            hix = max(ref_x[s], qx)
-                            loy = min(ref_y[s], qy)
-                            hiy = max(ref_y[s], qy)
-                            if max(sax[k], sbx[k]) < lox or min(sax[k], sbx[k]) > hix or \
-                                    max(say[k], sby[k]) < loy or min(say[k], sby[k]) > hiy:
-                                continue
                             flip = _parity_from(ref_x[s], ref_y[s], qx, qy, sax, say, sbx, sby, k, k + 1)
                             if flip < 0:
                                 clean = False
