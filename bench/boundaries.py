@@ -9,7 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]  # bench/coverage.py must not shadow `coverage`
+sys.path.insert(0, str(HERE.parent))
 
 import os  # noqa: E402
 
