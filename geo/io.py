@@ -487,6 +487,9 @@ def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] 
         table, rows, row_label, notes = upload if upload is not None else read_village_upload(data, file_name)
     except Exception as exc:  # nothing the user uploads may end in a stack trace
         return failed_import(file_name, exc, reading=True)
+    if any(note.key == "note_reprojected" for note in notes) and options.get("datum") in ("gcj02", "bd09"):
+        notes = [*notes, Message("datum_ignored", {"datum": options["datum"]})]
+        options = {**options, "datum": "wgs84"}  # the file's own CRS says where its points are
     try:
         report = import_villages(table, file_name=file_name, mapping=mapping, rows=rows, row_label=row_label,
                                  **options)

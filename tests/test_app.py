@@ -263,6 +263,10 @@ def test_data_page_offers_every_section(data_page):
         app.radio(key="data_section").set_value(section).run()
         assert not app.exception, app.exception
     assert app.radio(key="data_datum").value == "wgs84"
+    app.sidebar.radio(key="lang").set_value("en").run()
+    assert not app.exception, app.exception
+    assert app.radio(key="data_section").options == ["Import villages", "Import valleys / belts", "Draw on the map"]
+    assert [h.value for h in app.header] == ["Import and draw · Qu County"]
 
 
 def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
@@ -273,13 +277,20 @@ def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
     app = data_page
     app.radio(key="data_section").set_value("draw").run()
     valley = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.box(106.8, 30.7, 107.1, 31.0))}
-    app.session_state["drawn_zones"] = {"k1": {"feature": valley, "attributes": {
-        "zone_id": "drawn-k1", "name_zh": "新绘分区 1", "industries": "黄花", "half_width_km": None,
-        "kind": "valley"}}}
+    belt = {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.LineString([(106.7, 30.9),
+                                                                                        (107.2, 30.8)]))}
+    app.session_state["drawn_zones"] = {
+        "k1": {"feature": valley, "attributes": {"zone_id": "drawn-k1", "name_zh": "新绘分区 1", "industries": "黄花",
+                                                 "half_width_km": None, "kind": "valley"}},
+        "k2": {"feature": belt, "attributes": {"zone_id": "drawn-k2", "name_zh": "新绘分区 2", "industries": "",
+                                               "half_width_km": 3.0, "kind": "belt"}}}
     app.run()
     assert not app.exception, app.exception
     coverage = next(df.value for df in app.dataframe if "贫困人口" in df.value.columns)
-    assert coverage["分区"].tolist() == ["新绘分区 1"] and coverage["村数"].iloc[0] > 0
+    assert coverage["分区"].tolist() == ["新绘分区 1", "新绘分区 2"] and (coverage["村数"] > 0).all()
+    assert coverage["类型"].tolist() == ["沟域", "产业带"]
+    app.session_state["drawn_zones"].pop("k2")  # keep the valley only for what follows
+    app.run()
     app.button(key="data_save_drawn").click().run()
     ws = Workspace()
     saved = ws.read("zones", "qu")

@@ -193,3 +193,21 @@ def test_a_long_form_table_is_turned_wide():
     assert v.loc["甲", ["poor_2014", "poor_2015", "poor_2016", "poor_2020"]].tolist() == [100, 100, 40, 40]
     assert v.loc["乙", ["poor_2014", "poor_2015", "poor_2016"]].tolist() == [0, 30, 30]  # carried forward
     assert any("long form: 3 rows turned into 2 villages" in w.message for w in report.warnings)
+
+
+def test_villages_from_a_projected_geopackage_are_reprojected_and_keep_their_datum(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from geo.io import import_village_file
+
+    points = gpd.GeoDataFrame({"村名": ["甲", "乙"], "户籍人口": [500, 300], "2014": [50, 30]},
+                              geometry=shapely.points([102.99, 103.10], [32.07, 32.10]), crs=4326)
+    path = tmp_path / "villages.gpkg"
+    points.to_crs(4543).to_file(path, driver="GPKG")  # CGCS2000 / 3-degree Gauss-Kruger CM 102E
+    report = import_village_file(path.read_bytes(), path.name, region_boundary=HEISHUI, datum="gcj02")
+    assert not report.errors, messages(report)
+    assert report.row_label == "feature" and report.villages["name"].tolist() == ["甲", "乙"]
+    assert np.allclose(report.villages.geometry.x, [102.99, 103.10], atol=1e-7)  # no GCJ-02 shift applied
+    assert any(w.key == "datum_ignored" for w in report.warnings)
+    assert any(w.key == "note_reprojected" for w in report.warnings)
