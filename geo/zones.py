@@ -113,8 +113,10 @@ def zone_polygons(zones: gpd.GeoDataFrame, crs=None, *, half_width_km: float | N
 
 def corridors(zones: gpd.GeoDataFrame, *, clip_to=None, half_width_km: float | None = None) -> gpd.GeoSeries:
     """Return every zone as a WGS84 polygon (belts as corridors), optionally clipped to a WGS84 boundary."""
-    polygons = zone_polygons(zones, half_width_km=half_width_km)
     clip = (zones["kind"] != "county").to_numpy()  # a county zone is a division of the region: nothing to clip
+    if not (zones["kind"] == "belt").any() and (clip_to is None or not clip.any()):
+        return zones.geometry.to_crs(4326)  # nothing to buffer or clip: no round trip through a metric CRS
+    polygons = zone_polygons(zones, half_width_km=half_width_km)
     if clip_to is not None and clip.any():
         boundary = shapely.union_all(clip_to.to_crs(polygons.crs).geometry.values)
         geoms = polygons.values.copy()
