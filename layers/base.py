@@ -52,16 +52,18 @@ def map_datum(basemap_id: str) -> str:
 
 
 def atlas_map(extent, *, basemap_id: str = "osm", lang: str = "zh", token: str | None = None,
-              view: dict | None = None) -> folium.Map:
+              view: dict | None = None, canvas: bool = False) -> folium.Map:
     """Return an empty atlas map with basemap tiles and the datum badge, fitted to a layer's extent or at a view.
 
     extent is a GeoDataFrame (any CRS); its bounds are taken in the basemap's datum. view ({lat, lon, zoom}, in the
-    display datum) overrides the fit. Raises MissingToken when the basemap needs a key that was not given.
+    display datum) overrides the fit. canvas draws vector layers on one canvas instead of an SVG element each
+    (thousands of polygons: a province or the whole country). Raises MissingToken when the basemap needs a key
+    that was not given.
     """
     datum = map_datum(basemap_id)
     minx, miny, maxx, maxy = display_bounds(extent, datum)
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True,
-                      zoom_start=8, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
+                      zoom_start=8, prefer_canvas=canvas, zoom_snap=0.25, zoom_delta=0.5)
     for tiles in basemap_layers(basemap_id, token=token):
         tiles.add_to(fmap)
     if view:

@@ -242,16 +242,20 @@ def secrets() -> dict:
         return {}
 
 
-def base_map(extent, lang: str, *, view: dict | None = None):
+CANVAS_FROM_FEATURES = 500  # from this many polygons on the map, Leaflet draws them on a canvas, not as SVG
+
+
+def base_map(extent, lang: str, *, view: dict | None = None, features: int = 0):
     """Return (map, basemap id, display datum) on the chosen basemap; a basemap whose key is missing falls back to
-    no basemap with a message naming the key."""
+    no basemap with a message naming the key. features: how many polygons the page will draw."""
     basemap = st.session_state.get("basemap", "osm")
+    canvas = features >= CANVAS_FROM_FEATURES
     try:
         fmap = atlas_map(extent, basemap_id=basemap, lang=lang, token=resolve_token(basemaps()[basemap], secrets()),
-                         view=view)
+                         view=view, canvas=canvas)
     except MissingToken:
         b = basemaps()[basemap]
         st.warning(t("basemap_key_missing", lang, basemap=b.name(lang), token=b.token))
         basemap = "none"
-        fmap = atlas_map(extent, basemap_id=basemap, lang=lang, view=view)
+        fmap = atlas_map(extent, basemap_id=basemap, lang=lang, view=view, canvas=canvas)
     return fmap, basemap, map_datum(basemap)

@@ -126,7 +126,8 @@ if region is not None:
         if identity not in anchors:  # the view when this map was built: constant while the map stays the same
             anchors.clear()
             anchors[identity] = st.session_state.get("view")
-        fmap, basemap, datum = base_map(outline, lang, view=anchors[identity])
+        fmap, basemap, datum = base_map(outline, lang, view=anchors[identity],
+                                        features=max(len(counties), len(data.zones)))
         tolerance = display_tolerance_deg(len(counties))
         is_county_zones = len(data.zones) and (data.zones["kind"] == "county").all()
         if "counties" in layers and len(counties) > 1 and not is_county_zones:

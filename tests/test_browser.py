@@ -246,3 +246,15 @@ def test_draw_a_valley_zone_see_its_coverage_save_it_and_undo(server, browser):
     page.get_by_role("button", name="撤销最近一次保存").click()  # leave the shared workspace as it was
     page.get_by_text("已撤销").wait_for(timeout=60_000)
     page.close()
+
+
+def test_the_whole_country_draws_on_a_canvas(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server.url}/?region=100000&basemap=none", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="全国").wait_for(timeout=300_000)  # 2,875 boundaries: a minute when cold
+    frame = map_frame(page)
+    frame.locator("canvas").first.wait_for(timeout=120_000)  # thousands of polygons: one canvas, not SVG paths
+    assert frame.locator("path.leaflet-interactive").count() == 0
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "national.png"))
+    page.close()
