@@ -5,7 +5,6 @@ import warnings
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -30,7 +29,9 @@ def classify(values: pd.Series, k: int = 5) -> tuple[np.ndarray, list[float]]:
         classes[ok] = 0
         return classes, [float(distinct[-1])]
     values_ok = finite[ok].to_numpy()
-    with warnings.catch_warnings():  # mapclassify warns that numba would be faster; the pure version is exact
+    import mapclassify  # here, not at the top: importing it compiles its numba kernels (~4 s), paid only when used
+
+    with warnings.catch_warnings():  # mapclassify warns about its numba/pure-Python choice; both are exact
         warnings.simplefilter("ignore")
         scheme = (mapclassify.FisherJenks(values_ok, k=k) if len(values_ok) <= FISHER_JENKS_MAX
                   else mapclassify.Quantiles(values_ok, k=k))
