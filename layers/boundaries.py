@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 import folium
 import geopandas as gpd
@@ -35,7 +36,10 @@ def display_geometry(frame: gpd.GeoDataFrame, *, tolerance_deg: float = 0.0, dat
         if broken.any():
             fast[broken] = shapely.simplify(geoms[broken], tolerance_deg, preserve_topology=True)
         geoms = fast
-    out = out.set_geometry(shapely.set_precision(geoms, 10 ** -DISPLAY_DECIMALS, mode="pointwise"), crs=4326)
+    # a simplified layer needs no more precision than a tenth of its tolerance (0.01° -> 3 decimals, ~100 m)
+    decimals = DISPLAY_DECIMALS if tolerance_deg <= 0 else \
+        min(DISPLAY_DECIMALS, max(3, math.ceil(-math.log10(tolerance_deg / 10))))
+    out = out.set_geometry(shapely.set_precision(geoms, 10 ** -decimals, mode="pointwise"), crs=4326)
     return out
 
 
@@ -60,7 +64,7 @@ def boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, outline_only: boo
 
 def _outline_geojson(shown, name, outline_only, color, weight) -> folium.GeoJson:
     return folium.GeoJson(
-        shown.to_json(drop_id=True),
+        shown.to_geo_dict(drop_id=True),
         name=name,
         style_function=lambda _f, c=color, w=weight, o=outline_only: {
             "color": c, "weight": w, "fill": not o, "fillOpacity": 0.03, "fillColor": c,

@@ -53,7 +53,7 @@ def choropleth_layer(zones: gpd.GeoDataFrame, values: pd.Series, *, name: str, v
     }, geometry=zones.geometry.to_numpy(), crs=zones.crs)
     group = folium.FeatureGroup(name=name, show=True)
     folium.GeoJson(
-        display_geometry(shown, tolerance_deg=tolerance_deg, datum=datum).to_json(drop_id=True),
+        display_geometry(shown, tolerance_deg=tolerance_deg, datum=datum).to_geo_dict(drop_id=True),
         style_function=lambda f: {"color": "#555555", "weight": 0.8, "fillColor": f["properties"]["color"],
                                   "fillOpacity": 0.75},
         highlight_function=lambda f: {"weight": 2.5},

@@ -41,21 +41,21 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
     if is_belt.any():
         corridor = props[is_belt].set_geometry(corridors(zones[is_belt], clip_to=clip_to).to_numpy())
         folium.GeoJson(
-            display_geometry(corridor, tolerance_deg=tolerance_deg, datum=datum).to_json(drop_id=True),
+            display_geometry(corridor, tolerance_deg=tolerance_deg, datum=datum).to_geo_dict(drop_id=True),
             name=t("layer_belt_corridors", lang),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.5, "dashArray": "6 4",
                                       "fillColor": f["properties"]["color"], "fillOpacity": 0.18},
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
         folium.GeoJson(
-            display_geometry(props[is_belt], datum=datum).to_json(drop_id=True),
+            display_geometry(props[is_belt], datum=datum).to_geo_dict(drop_id=True),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": 4, "opacity": 0.9},
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
     if (~is_belt).any():
         outline = 1.5 if len(zones) <= MAX_LABELLED_ZONES else 0.5  # thousands of counties: hairlines
         folium.GeoJson(
-            display_geometry(props[~is_belt], tolerance_deg=tolerance_deg, datum=datum).to_json(drop_id=True),
+            display_geometry(props[~is_belt], tolerance_deg=tolerance_deg, datum=datum).to_geo_dict(drop_id=True),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": outline,
                                       "fillColor": f["properties"]["color"], "fillOpacity": 0.25},
             highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.4},
@@ -111,6 +111,6 @@ def highlight_layer(zones: gpd.GeoDataFrame, *, clip_to=None, datum: str = "wgs8
     group = folium.FeatureGroup(name="selection", show=True)
     shapes = gpd.GeoDataFrame({"zone_id": zones["zone_id"].to_numpy()},
                               geometry=corridors(zones, clip_to=clip_to).to_numpy(), crs=4326)
-    folium.GeoJson(display_geometry(shapes, datum=datum).to_json(drop_id=True),
+    folium.GeoJson(display_geometry(shapes, datum=datum).to_geo_dict(drop_id=True),
                    style_function=lambda f: {"color": "#00bcd4", "weight": 5, "fill": False}).add_to(group)
     return group

@@ -220,6 +220,9 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
     page.get_by_text("共 150").wait_for(timeout=30_000)  # 120 + 30 poor people, the imported file's
     assert page.get_by_text("示意数据").count() == 0, "user data must not carry the 示意 label"
     page.screenshot(path=str(ARTIFACTS / "data_import_suining.png"), full_page=True)
+    page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")  # leave the shared workspace as
+    page.get_by_role("button", name="撤销最近一次保存").click()  # it was, for the tests that follow
+    page.get_by_text("已撤销").wait_for(timeout=60_000)
     page.close()
 
 
