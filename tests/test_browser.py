@@ -204,6 +204,11 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
     page.get_by_text("错误（必须修正后才能导入）").wait_for(timeout=30_000)  # the table itself is drawn on a canvas
     page.get_by_role("button", name="撤销最近一次保存").wait_for(timeout=30_000)  # the page has finished drawing
     assert page.get_by_role("button", name="确认导入到工作区").count() == 0, "errors must block the import"
+    # another file with other headers, in the same session: its own columns are guessed afresh
+    english = tmp_path / "villages_en.csv"
+    english.write_text("name,lng,lat,rural_population,2014\nVillage A,110.15,26.58,800,120\n", encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(english))
+    page.get_by_text("检查结果：0 个错误").wait_for(timeout=60_000)
     page.close()
     # the fixed file, in a new session: the report is clean and the import can be confirmed
     csv.write_text("村名,经度,纬度,户籍人口,贫困村,2014\n"
