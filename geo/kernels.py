@@ -13,6 +13,9 @@ from numba import njit
 
 # Shewchuk's ccwerrboundA = (3 + 16 eps) eps, eps = 2^-53; taken three times larger for margin.
 ORIENT_ERROR = 1.0e-15
+# Where a reference point is tried inside a cell or subcell (fractions of its width, height), in order: the centre
+# first, then points unlikely to sit on an edge's line.
+REFERENCE_OFFSETS = np.array([0.5, 0.5, 0.31, 0.43, 0.67, 0.29, 0.23, 0.71, 0.59, 0.83, 0.13, 0.37, 0.89, 0.61])
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -80,7 +83,7 @@ def local_candidate(slot_edge_ptr, slot_edges, edge_zone, cand_ptr, cand_zone):
 def reference_points(slot_cell, slot_edge_ptr, slot_edges, ax, ay, bx, by, x0, y1, cell, nx):
     """Return a reference point per slot, inside its cell and certainly off the lines of the cell's edges
     (the cell centre, else the first of a few offsets that works); ok=False when none does."""
-    offsets = np.array([0.5, 0.5, 0.31, 0.43, 0.67, 0.29, 0.23, 0.71, 0.59, 0.83, 0.13, 0.37, 0.89, 0.61])
+    offsets = REFERENCE_OFFSETS
     n = slot_cell.shape[0]
     rx = np.empty(n)
     ry = np.empty(n)
@@ -106,7 +109,6 @@ def reference_points(slot_cell, slot_edge_ptr, slot_edges, ax, ay, bx, by, x0, y
 
 
 SUB = 4  # a slot's cell is split into SUB x SUB subcells, each decided on its own or given its own record
-SUB_OFFSETS = np.array([0.5, 0.5, 0.31, 0.43, 0.67, 0.29, 0.23, 0.71, 0.59, 0.83, 0.13, 0.37, 0.89, 0.61])
 
 
 @njit(cache=True)
@@ -186,9 +188,9 @@ def pack_slots(slot_cell, slot_edge_ptr, slot_edges, slot_edge_cand, cand_ptr, c
                 qx = 0.0
                 qy = 0.0
                 if count <= 64:
-                    for o in range(0, SUB_OFFSETS.shape[0], 2):
-                        qx = left + SUB_OFFSETS[o] * sub
-                        qy = top - SUB_OFFSETS[o + 1] * sub
+                    for o in range(0, REFERENCE_OFFSETS.shape[0], 2):
+                        qx = left + REFERENCE_OFFSETS[o] * sub
+                        qy = top - REFERENCE_OFFSETS[o + 1] * sub
                         clean = True
                         for k in range(n_e):
                             if here[k] and orient(sax[k], say[k], sbx[k], sby[k], qx, qy) == 0:
