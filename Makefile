@@ -13,12 +13,12 @@ $(BIN)/python:
 # Reinstall only when a requirements file changed since the last install.
 $(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m geo.engine  # compile the engine's kernels once (~10 s), not at a planner's first query
+	$(BIN)/python -m geo.coverage.engine  # compile the engine's kernels once (~10 s), not at a planner's first query
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m geo.engine
+	$(BIN)/python -m geo.coverage.engine
 	touch $(VENV)/.installed-runtime $@
 
 run: $(VENV)/.installed-runtime

@@ -4,21 +4,21 @@ from pathlib import Path
 import streamlit as st
 
 from geo.i18n import t
-from pages.common import leave_legacy_pages_mode, mark_app_shell, sidebar, write_state_to_url
+from views.state import sidebar, write_state_to_url
 
-FAVICON = str(Path(__file__).resolve().parent / "static" / "favicon.png")  # local: no icon from a CDN
+HERE = Path(__file__).resolve().parent
+FAVICON = str(HERE / "static" / "favicon.png")  # local: no icon from a CDN
+VIEWS = HERE / "views"
 
 st.set_page_config(page_title="沟域经济地图 Valley Atlas", page_icon=FAVICON, layout="wide")
-leave_legacy_pages_mode()
 lang = sidebar()
-
 navigation = st.navigation([
-    st.Page("pages/map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
-    st.Page("pages/coverage.py", title=t("page_coverage", lang), icon=":material/donut_small:", url_path="coverage"),
-    st.Page("pages/briefing.py", title=t("page_briefing", lang), icon=":material/picture_as_pdf:", url_path="briefing"),
-    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="data"),
-    st.Page("pages/sources.py", title=t("page_sources", lang), icon=":material/menu_book:", url_path="sources"),
+    st.Page(VIEWS / "map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page(VIEWS / "coverage.py", title=t("page_coverage", lang), icon=":material/donut_small:", url_path="coverage"),
+    st.Page(VIEWS / "briefing.py", title=t("page_briefing", lang), icon=":material/picture_as_pdf:",
+            url_path="briefing"),
+    st.Page(VIEWS / "data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="data"),
+    st.Page(VIEWS / "sources.py", title=t("page_sources", lang), icon=":material/menu_book:", url_path="sources"),
 ])
-mark_app_shell()
 navigation.run()
 write_state_to_url()

@@ -32,8 +32,8 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
 from geo.boundaries import division_index, load_boundaries  # noqa: E402
+from geo.coverage.engine import ZoneIndex  # noqa: E402
 from geo.crs import metric_crs  # noqa: E402
-from geo.engine import ZoneIndex  # noqa: E402
 
 YAAN_DISTRICTS = ["511802", "511803", "511822", "511823", "511824", "511825", "511826", "511827"]
 SEED = 20261123
@@ -137,7 +137,7 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(SEED)
     import os
 
-    from geo.engine import MAX_THREADS, PARALLEL_MIN_VILLAGES
+    from geo.coverage.engine import MAX_THREADS, PARALLEL_MIN_VILLAGES
 
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, {os.cpu_count()} cores, python "
           f"{platform.python_version()}, shapely {shapely.__version__}, geopandas {gpd.__version__}; engine threads: "
@@ -153,7 +153,7 @@ def main(argv=None) -> None:
     if "a" in cases:
         run_case("(a) 雅安 8 districts", yaan_shapes, crs, sizes_a, rng, rows=rows)
 
-    from geo.atlas import load_region_data
+    from geo.region_data import load_region_data
 
     belts = load_region_data("yaan").zones
     belt_lines = belts.to_crs(crs).geometry.values

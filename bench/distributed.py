@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/distributed.py [--villages 2000000] [--partitions 8]
 
 Villages (synthetic, uniformly inside the 88 counties of 贵州) become a dask-geopandas frame partitioned along a
 Hilbert curve (spatial_shuffle), so that a partition holds neighbouring villages. Each partition counts its
-villages per zone with the same engine as the app (geo.engine via geo.coverage.zone_membership), with the zone set
+villages per zone with the same engine as the app (geo.coverage.engine via geo.coverage.zone_membership), with the zone set
 broadcast to every task; the per-zone totals are the sum over partitions (a village sits in one partition, so it
 is counted once). The totals must equal the single-machine answer exactly. Here the scheduler is Dask's local
 one; on a cluster the same graph runs on `dask.distributed` workers (Client(address)) unchanged.
@@ -27,9 +27,9 @@ import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from geo.atlas import load_region_data  # noqa: E402
 from geo.coverage import zone_membership  # noqa: E402
 from geo.crs import metric_crs  # noqa: E402
+from geo.region_data import load_region_data  # noqa: E402
 
 
 def synthetic_villages(zones: gpd.GeoDataFrame, n: int, seed: int = 7) -> gpd.GeoDataFrame:

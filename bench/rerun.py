@@ -31,7 +31,7 @@ def main() -> None:
             first = timed(at.run) if page == "map" else None
             if page == "coverage":
                 at.run()
-                first = timed(lambda: at.switch_page("pages/coverage.py").run())
+                first = timed(lambda: at.switch_page("views/coverage.py").run())
             slider = at.select_slider(key="year")
             change = timed(lambda: slider.set_value(2016).run())
             again = timed(lambda: at.select_slider(key="year").set_value(2018).run())

@@ -20,13 +20,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--review-number", help="审图号 to print on the card")
     parser.add_argument("--datum", choices=["wgs84", "gcj02"], default="wgs84", help="GIS exports' datum")
     parser.add_argument("--out", required=True, help="output file")
+    parser.add_argument("--workspace", help="the workspace GeoPackage whose layers replace the bundled ones "
+                                            "(default: the app's, $VALLEY_ATLAS_WORKSPACE or "
+                                            "~/.local/share/valley-atlas/workspace.gpkg)")
     return parser
 
 
 def export(args) -> bytes:
-    from geo.atlas import load_region_data
+    from geo.region_data import load_region_data
+    from geo.workspace import Workspace
 
-    data = load_region_data(args.region)
+    data = load_region_data(args.region, workspace=Workspace(args.workspace or None))
     if args.format in ("png", "pdf"):
         from briefing.card import render_card
 

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from briefing.card import card_figure
 from briefing.fonts import use_cjk_font
-from geo.atlas import RegionData
+from geo.coverage.reconcile import published_vs_computed
 from geo.i18n import t
-from geo.reconcile import published_vs_computed
+from geo.region_data import RegionData
 
 COVER_ROWS = 18  # published figures listed on the cover (the computable ones first)
 
@@ -24,7 +24,7 @@ def _cover(data: RegionData, year: int, lang: str, today: date | None, pages: in
     for ax in fig.axes[2:]:
         fig.delaxes(ax)
     table_rows = []
-    published = published_vs_computed(data.region.figures, data.zones, data.villages)
+    published = published_vs_computed(data.region.figures, data.zones, data.villages, data.membership)
     published = published.assign(order=published["computed"].isna()).sort_values("order", kind="stable")
     figures = {f.id: f for f in data.region.figures}
     for row in published.head(COVER_ROWS).itertuples():

@@ -18,11 +18,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from briefing.fonts import use_cjk_font
-from geo.atlas import RegionData
 from geo.boundaries import package_version
-from geo.coverage import gap_list, union_coverage, zone_membership, zone_metrics
+from geo.coverage import gap_list, union_coverage, zone_metrics
 from geo.crs import metric_crs
 from geo.i18n import t
+from geo.region_data import RegionData
 from geo.style import STATUS_COLORS, zone_colors
 from geo.villages import village_status
 from geo.zones import corridors
@@ -94,7 +94,7 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
     if zone_id and selected.empty:
         known = ", ".join(zones["zone_id"]) or "none"
         raise ValueError(f"region {data.region.key} has no zone {zone_id!r}; its zones are: {known}")
-    membership = zone_membership(zones, villages)
+    membership = data.membership
     illustrative = data.illustrative
 
     # ------------------------------------------------------------------ title

@@ -10,9 +10,8 @@ import zipfile
 import geopandas as gpd
 import pandas as pd
 
-from geo.atlas import RegionData
-from geo.coverage import zone_membership
 from geo.crs import convert_datum
+from geo.region_data import RegionData
 from geo.villages import village_status
 from geo.zones import corridors
 
@@ -38,7 +37,7 @@ def export_layers(data: RegionData, year: int, *, datum: str = "wgs84") -> dict[
         layers["belt_corridors"] = belts.set_geometry(corridors(data.zones[data.zones["kind"] == "belt"]).to_numpy())
     if len(data.villages):
         villages = data.villages.copy()
-        membership = zone_membership(data.zones, data.villages)
+        membership = data.membership
         villages["status"] = village_status(data.villages, year)
         villages["covered"] = membership.covered()
         villages["year"] = year

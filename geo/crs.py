@@ -13,6 +13,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from geo.errors import CRSError  # noqa: F401  (raised here; importable from geo.crs as before)
+
 Datum = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
 DATUMS: tuple[str, ...] = ("wgs84", "cgcs2000", "gcj02", "bd09")
 
@@ -35,10 +37,6 @@ CHINA_ALBERS = pyproj.CRS.from_proj4(
 )
 
 GeoT = TypeVar("GeoT", gpd.GeoDataFrame, gpd.GeoSeries)
-
-
-class CRSError(ValueError):
-    """A layer has no CRS, or a CRS that the operation cannot use."""
 
 
 def outside_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -208,7 +206,7 @@ def equal_area_crs() -> pyproj.CRS:
     return CHINA_ALBERS
 
 
-def area_km2(data) -> "np.ndarray":
+def area_km2(data) -> np.ndarray:
     """Return the area of each geometry in km² measured in the China Albers equal-area CRS."""
     require_crs(data, "layer")
     return np.asarray(data.to_crs(CHINA_ALBERS).geometry.area, dtype=float) / 1e6

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 
 I18N_DIR = Path(__file__).resolve().parent.parent / "data" / "i18n"
@@ -10,7 +11,7 @@ LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
 
-@lru_cache(maxsize=None)
+@cache
 def strings(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Return every UI string of a language ('zh' or 'en')."""
     if lang not in LANGUAGES:
@@ -23,3 +24,42 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """Return the UI string for a key in a language, formatted with the given values."""
     text = strings(lang)[key]
     return text.format(**values) if values else text
+
+
+def pick(lang: str, zh, en):
+    """Return the Chinese value when lang is 'zh', else the English one (the one place this choice is made)."""
+    return zh if lang == "zh" else en
+
+
+def localized(record, field_name: str, lang: str):
+    """Return record[f"{field_name}_zh"] or record[f"{field_name}_en"] for the language (a row, dict or object)."""
+    key = f"{field_name}_{'zh' if lang == 'zh' else 'en'}"
+    return getattr(record, key) if hasattr(record, key) and not isinstance(record, dict) else record[key]
+
+
+# ---------------------------------------------------------------------- import messages (data/i18n/issues.toml)
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    with open(I18N_DIR / "issues.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message: a catalogue key and the values it is formatted with."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.key not in catalogue():
+            raise KeyError(f"message {self.key!r} is not in data/i18n/issues.toml")
+
+    def text(self, lang: str = "en") -> str:
+        return self._render(lang if lang in LANGUAGES else "en", "")
+
+    def fix(self, lang: str = "en") -> str:
+        return self._render(lang if lang in LANGUAGES else "en", "fix_")
+
+    def _render(self, lang: str, prefix: str) -> str:
+        return catalogue()[self.key][f"{prefix}{lang}"].format(**self.params)

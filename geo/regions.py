@@ -6,15 +6,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from geo.errors import RegistryError  # noqa: F401  (importable from geo.regions as before)
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 REGISTRY_PATH = DATA_DIR / "regions.toml"
 SEEDS_DIR = DATA_DIR / "seeds"
 REGION_IDS = ("heishui", "yaan", "qu", "suining", "guizhou")
 _QUALIFIERS = {"about", "more than", "at least", "less than"}
-
-
-class RegistryError(ValueError):
-    """The registry file is malformed; the message names the entry and the field."""
 
 
 @dataclass(frozen=True)

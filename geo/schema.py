@@ -3,29 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from geo.errors import Problem, SchemaError
 
-@dataclass
-class Problem:
-    """One problem of one row (1-based, as a spreadsheet shows it) or of the whole table (row None)."""
-
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = "table" if self.row is None else f"row {self.row}"
-        return f"{where}{'' if self.column is None else f', {self.column}'}: {self.message}"
-
-
-class SchemaError(ValueError):
-    """A table does not fit its schema; .problems lists every problem found, not just the first."""
-
-    def __init__(self, name: str, problems: list[Problem]):
-        self.name = name
-        self.problems = problems
-        shown = "\n".join(f"  - {p}" for p in problems[:20])
-        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"{name}: {len(problems)} problem(s)\n{shown}{more}")
+__all__ = ["Problem", "Report", "SchemaError"]
 
 
 @dataclass

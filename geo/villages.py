@@ -25,7 +25,7 @@ VILLAGE_COLUMNS = ["village_id", "name", "township", "code", "county", "rural_po
                    "identified_year", "exit_year", *POOR_COLUMNS, *LIFTED_COLUMNS, "poor_households", "high_cold",
                    "resident_team", "provenance", "geometry"]
 OPTIONAL_COLUMNS = {"township": "", "code": "", "county": "", "poor_households": np.nan, "high_cold": False,
-                    "resident_team": "", **{c: np.nan for c in LIFTED_COLUMNS}}
+                    "resident_team": "", **dict.fromkeys(LIFTED_COLUMNS, np.nan)}
 CODE_DIGITS = 12  # NBS 统计用区划代码 of a village
 
 

@@ -6,6 +6,8 @@ Guarantees:
 - concurrency: saves hold an exclusive lock (fcntl) and re-read the file before applying their change, so two
   sessions saving at once never lose each other's objects — last writer wins per object (village or zone id);
 - undo: every save records what it replaced; undo_last restores it (itself an atomic save);
+- a revision: every write (save or undo) bumps a counter stored in the file, so whatever was derived from an
+  earlier state can tell that it is stale (revision(); geo.region_data.data_version builds on it);
 - the bundled seed data is never written: the workspace lives outside the package (default ~/.local/share).
 """
 from __future__ import annotations
@@ -24,9 +26,12 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.errors import WorkspaceError  # noqa: F401  (importable from geo.workspace as before)
+
 LAYERS = ("villages", "zones")
 ID_COLUMN = {"villages": "village_id", "zones": "zone_id"}
 HISTORY_TABLE = "change_log"
+META_TABLE = "workspace_meta"  # key/value: "revision" counts every write, undos included
 
 
 def default_workspace_path() -> Path:
@@ -36,10 +41,6 @@ def default_workspace_path() -> Path:
         return Path(env)
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "valley-atlas" / "workspace.gpkg"
-
-
-class WorkspaceError(RuntimeError):
-    """The workspace cannot be read or written; the message says which file and why."""
 
 
 class Workspace:
@@ -66,6 +67,31 @@ class Workspace:
     def history(self) -> list[dict]:
         """Return the change log, newest last: version, time, region, layer, source, summary."""
         return [{k: v for k, v in entry.items() if k != "undo"} for entry in self._read_history()]
+
+    def revision(self) -> str:
+        """Return a token that changes with every write to the file, by this process or any other.
+
+        It joins the counter our writes store in the file with the file's identity and modification time, so an
+        edit made outside the app (QGIS, another program) is seen too. "0" when there is no file yet.
+        """
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return "0"
+        try:
+            counter = self._stored_revision()
+        except sqlite3.DatabaseError:
+            counter = 0  # a file being replaced or not ours: its stat still identifies this state
+        return f"{counter}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+
+    def _stored_revision(self) -> int:
+        if not self.path.exists():
+            return 0
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+            if not con.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (META_TABLE,)).fetchone()[0]:
+                return 0
+            row = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'revision'").fetchone()
+        return int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ writing
     def save(self, layer: str, region: str, frame: gpd.GeoDataFrame, *, source: str,
@@ -181,6 +207,7 @@ class Workspace:
         return [dict(zip(keys, r)) for r in rows]
 
     def _write_atomically(self, layers: dict, history: list[dict]) -> None:
+        revision = self._stored_revision() + 1  # under the lock: no other writer between this read and the rename
         fd, tmp = tempfile.mkstemp(prefix=".workspace-", suffix=".gpkg", dir=self.path.parent)
         os.close(fd)
         os.unlink(tmp)
@@ -199,6 +226,8 @@ class Workspace:
                 con.executemany(f"INSERT INTO {HISTORY_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 [(h["version"], h["time"], h["region"], h["layer"], h["source"], h["summary"],
                                   h["undo"]) for h in history])
+                con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+                con.execute(f"INSERT INTO {META_TABLE} VALUES ('revision', ?)", (str(revision),))
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)  # the one step that changes what readers see

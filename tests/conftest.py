@@ -3,20 +3,17 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent  # on sys.path through pyproject.toml's [tool.pytest.ini_options]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TEST_DATA = ROOT / "tests" / "data"
 
-import tempfile  # noqa: E402
-
 # Every test (AppTest and the servers the browser tests start) uses a throwaway workspace, never the user's.
 os.environ["VALLEY_ATLAS_WORKSPACE"] = str(Path(tempfile.mkdtemp(prefix="va-ws-")) / "workspace.gpkg")
-
-import numpy as np  # noqa: E402
 
 
 def metres_between(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -46,34 +43,10 @@ def geojson_payloads(html: str) -> list[dict]:
 APP_PATH = str(ROOT / "app.py")
 
 
-def _pages_folder_off_like_the_server():
-    """Make AppTest treat the app as the running server does once st.navigation has run.
-
-    AppTest resets Streamlit's "uses a pages/ folder" flag before every run, so every rerun starts in the legacy
-    pages/ mode and runs the page file without app.py; widget changes made for that run are then lost when the
-    page's guard (pages.common.require_app_shell) reruns through app.py. A server sets the flag once, and
-    st.navigation turns it off for good. This patch gives AppTest the server's steady state; the first-run path
-    is covered by the browser test that opens /coverage on a fresh server.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if getattr(PagesManager, "_valley_atlas_patched", False):
-        return
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    PagesManager._valley_atlas_patched = True
-
-
 def app_test(timeout: float = 120):
     """Return an AppTest of app.py (absolute path), not yet run."""
     from streamlit.testing.v1 import AppTest
 
-    _pages_folder_off_like_the_server()
     return AppTest.from_file(APP_PATH, default_timeout=timeout)
 
 

@@ -1,6 +1,5 @@
 """The app in AppTest: start, switch regions and language, see the published figures."""
 import pytest
-
 from conftest import app_test
 
 SEEDS = [("heishui", "黑水县", "Heishui County"), ("yaan", "雅安市", "Ya'an City"), ("qu", "渠县", "Qu County"),
@@ -82,7 +81,7 @@ def test_language_switch_keeps_the_region(at):
 
 def test_sources_page_lists_datasets_and_articles():
     app = app_test().run()
-    app.switch_page("pages/sources.py").run()
+    app.switch_page("views/sources.py").run()
     assert not app.exception
     datasets, articles = (df.value for df in app.dataframe)
     assert "MIT" in datasets["许可"].tolist()
@@ -93,7 +92,7 @@ def test_sources_page_lists_datasets_and_articles():
 @pytest.fixture()
 def coverage():
     app = app_test().run()
-    app.switch_page("pages/coverage.py").run()
+    app.switch_page("views/coverage.py").run()
     assert not app.exception
     return app
 
@@ -146,7 +145,7 @@ def test_illustrative_label_for_every_seed_region(region_id):
     app = app_test().run()
     app.selectbox(key="region_choice").set_value(region_id).run()
     assert any("示意数据" in w.value for w in app.warning)
-    app.switch_page("pages/coverage.py").run()
+    app.switch_page("views/coverage.py").run()
     assert not app.exception
     assert any("示意数据" in w.value for w in app.warning)
 
@@ -155,7 +154,7 @@ def test_region_without_villages_says_so():
     app = app_test().run()
     app.selectbox(key="region_choice").set_value("__other__").run()
     app.text_input(key="region_query").set_value("壤塘县").run()
-    app.switch_page("pages/coverage.py").run()
+    app.switch_page("views/coverage.py").run()
     assert not app.exception
     assert any("尚无村庄数据" in i.value for i in app.info)
     assert not app.warning, "no illustrative label where there is no illustrative data"
@@ -172,8 +171,8 @@ def test_query_params_restore_region_year_zone_and_basemap():
     assert app.selectbox(key="basemap").value == "none"
     assert app.session_state["selected_zone"] == "yaan-tea"
     assert [m.label for m in app.metric][:3] == ["Villages", "Poverty villages", "Poor population"]
-    from geo.atlas import load_region_data
-    from geo.report import metrics_report
+    from geo.coverage.report import metrics_report
+    from geo.region_data import load_region_data
     tea = next(z for z in metrics_report(load_region_data("yaan"), 2018)["zones"] if z["zone_id"] == "yaan-tea")
     assert [m.value for m in app.metric][:3] == [f"{tea['villages']:,}", f"{tea['poverty_villages']:,}",
                                                  f"{tea['poor_population']:,}"]
@@ -250,7 +249,7 @@ def data_page(tmp_path, monkeypatch):
     app = app_test()
     app.query_params["region"] = "qu"
     app.run()
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/data.py").run()
     assert not app.exception, app.exception
     yield app
     st.cache_resource.clear()  # the region data cached from this workspace must not reach other tests
@@ -320,10 +319,10 @@ def test_the_whole_country_is_a_region_with_its_counties_as_zones():
     assert not app.exception, app.exception
     assert app.selectbox(key="region_choice").value == "100000"
     assert [h.value for h in app.header] == ["全国"]
-    app.switch_page("pages/coverage.py").run()
+    app.switch_page("views/coverage.py").run()
     assert not app.exception, app.exception
     assert any("尚无村庄数据" in i.value for i in app.info)  # until the user imports villages
-    from geo.atlas import load_region_data
+    from geo.region_data import load_region_data
 
     zones = load_region_data("100000").zones
     assert len(zones) == 2875 and set(zones["kind"]) == {"county"}  # the per-county choropleth's zones

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.boundaries import load_boundary
-from geo.files import FileProblem, check_size, extracted_zip
-from geo.io import import_village_file
+from geo.ingest.files import FileProblem, check_size, extracted_zip
+from geo.ingest.villages import import_village_file
+from geo.ingest.zones import import_zone_file, zones_from_drawings
 from geo.workspace import Workspace, WorkspaceError
-from geo.zone_import import import_zone_file, zones_from_drawings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "bad_inputs"
@@ -87,9 +87,8 @@ def test_a_zip_that_lies_about_its_size_is_stopped_while_extracting(tmp_path, mo
     # shrink the declared size in the central directory (and local header): the stream is longer than declared
     central = data.rfind(b"PK\x01\x02")
     data[central + 24:central + 28] = (16).to_bytes(4, "little")
-    with pytest.raises((FileProblem, zipfile.BadZipFile)):
-        with extracted_zip(bytes(data), "liar.zip"):
-            pass
+    with pytest.raises((FileProblem, zipfile.BadZipFile)), extracted_zip(bytes(data), "liar.zip"):
+        pass
     assert list(tmp_path.iterdir()) == []
 
 
@@ -104,12 +103,12 @@ def test_the_upload_limit_is_configurable(monkeypatch):
 
 
 def test_unexpected_failures_are_reported_not_raised(monkeypatch):
-    import geo.io
+    import geo.ingest.villages
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(geo.io, "import_villages", explode)
+    monkeypatch.setattr(geo.ingest.villages, "import_villages", explode)
     report = import_village_file("村名,经度,纬度\nA,102.99,32.07\n".encode(), "v.csv")
     assert report.errors and "disk on fire" in report.errors[0].message
 

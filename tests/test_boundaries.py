@@ -5,8 +5,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-
 from conftest import TEST_DATA, metres_between
+
 from geo import boundaries
 from geo.boundaries import BoundaryLookupError, find_division, load_boundary, region_divisions
 

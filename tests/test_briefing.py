@@ -13,6 +13,7 @@ import numpy as np
 import openpyxl
 import pyogrio
 import pytest
+from conftest import metres_between
 from PIL import Image
 from pypdf import PdfReader
 
@@ -20,8 +21,7 @@ from briefing.atlas import render_atlas
 from briefing.card import SIZES_IN, card_figure, nice_scalebar_km, render_card
 from briefing.gis import export_layers, to_geojson_zip, to_geopackage, villages_csv
 from briefing.workbook import render_workbook
-from conftest import metres_between
-from geo.atlas import load_region_data
+from geo.region_data import load_region_data
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,6 @@ import os
 import shutil
 
 import pytest
-
 from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
 from geo.coverage import (
-    distance_to_zones_m, gap_list, pairing, paired_village_count, union_coverage, whatif_curve, zone_membership,
+    distance_to_zones_m,
+    gap_list,
+    paired_village_count,
+    pairing,
+    union_coverage,
+    whatif_curve,
+    zone_membership,
     zone_metrics,
 )
 from geo.crs import CRSError
@@ -28,7 +34,7 @@ def make_villages(xy_m, *, poor=None, poverty=None, crs=GK) -> gpd.GeoDataFrame:
         "village_id": [f"v{i}" for i in range(n)], "name": [f"示意村{i:03d}" for i in range(n)],
         "rural_population": np.maximum(poor, 1) * 10, "poverty_village": poverty,
         "identified_year": np.where(poverty, 2014, np.nan), "exit_year": np.nan, "provenance": "illustrative",
-        **{c: poor for c in POOR_COLUMNS},
+        **dict.fromkeys(POOR_COLUMNS, poor),
     }, geometry=gpd.points_from_xy(*np.asarray(xy_m, dtype=float).reshape(-1, 2).T), crs=GK)
     return validate_villages(frame.to_crs(crs) if crs != GK else frame)
 

@@ -3,14 +3,24 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import metres_between
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from conftest import metres_between
 from geo.crs import (
-    CRSError, area_km2, bd09_to_wgs84, convert_coords, convert_datum, gcj02_to_wgs84, gk3_epsg, metric_crs,
-    outside_china, require_crs, wgs84_to_bd09, wgs84_to_gcj02,
+    CRSError,
+    area_km2,
+    bd09_to_wgs84,
+    convert_coords,
+    convert_datum,
+    gcj02_to_wgs84,
+    gk3_epsg,
+    metric_crs,
+    outside_china,
+    require_crs,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
 )
 
 china_lon = st.floats(min_value=73.5, max_value=135.0, allow_nan=False)

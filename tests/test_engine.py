@@ -5,10 +5,11 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
-
-from geo.coverage import FAST_PATH_MIN_VILLAGES, union_coverage, zone_membership, zone_metrics
-from geo.crs import metric_crs
 from test_coverage import at, box, brute_force_pairs, make_villages, make_zones, zone_sets
+
+from geo.coverage import union_coverage, zone_membership, zone_metrics
+from geo.coverage.membership import FAST_PATH_MIN_VILLAGES
+from geo.crs import metric_crs
 
 coord = st.floats(min_value=-2_000, max_value=42_000, allow_nan=False)
 
@@ -63,7 +64,7 @@ def test_crossing_belts_overlapping_valleys_holes_and_multipolygons():
 
 @pytest.mark.parametrize("region", ["heishui", "yaan", "qu", "guizhou"])
 def test_engine_on_the_seed_regions(region):
-    from geo.atlas import load_region_data
+    from geo.region_data import load_region_data
 
     data = load_region_data(region)
     assert same(zone_membership(data.zones, data.villages, engine="simple"),
@@ -71,7 +72,7 @@ def test_engine_on_the_seed_regions(region):
 
 
 def test_auto_uses_the_grid_for_many_villages_and_results_do_not_change(monkeypatch):
-    from geo import coverage
+    from geo.coverage import membership as coverage
 
     zones = make_zones([box(0, 0, 30_000, 30_000), LineString([at(0, 0), at(30_000, 30_000)])], ["valley", "belt"],
                        [np.nan, 2.0])
@@ -88,15 +89,33 @@ def test_auto_uses_the_grid_for_many_villages_and_results_do_not_change(monkeypa
 
 
 def test_index_and_projected_villages_are_cached():
-    from geo import coverage
+    from geo.coverage import membership
 
     zones = make_zones([box(0, 0, 10_000, 10_000)], ["valley"])
     villages = make_villages([at(5, 5), at(20_000, 5)])
+    builds_before = (membership._INDEXES.builds, membership._VILLAGE_XY.builds)
     zone_membership(zones, villages, engine="grid")
-    index_before, xy_before = len(coverage._INDEXES), len(coverage._VILLAGE_XY)
+    first = (membership._INDEXES.builds, membership._VILLAGE_XY.builds)
+    assert first == (builds_before[0] + 1, builds_before[1] + 1), "new inputs must be built once"
     for _ in range(3):
         zone_membership(zones, villages, engine="grid")
-    assert (len(coverage._INDEXES), len(coverage._VILLAGE_XY)) == (index_before, xy_before)
+    assert (membership._INDEXES.builds, membership._VILLAGE_XY.builds) == first, "same inputs were rebuilt"
+
+
+def test_bounded_cache_drops_the_least_recently_used_and_is_thread_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo.memo import BoundedCache
+
+    cache = BoundedCache(max_entries=2)
+    assert cache.get_or_make("a", lambda: 1) == 1
+    assert cache.get_or_make("b", lambda: 2) == 2
+    cache.get_or_make("a", lambda: 99)  # a is now the most recent
+    cache.get_or_make("c", lambda: 3)
+    assert "b" not in cache and "a" in cache and len(cache) == 2
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: cache.get_or_make(i % 5, lambda: i % 5), range(2_000)))
+    assert len(cache) == 2
 
 
 def test_unknown_engine_is_refused():
@@ -108,7 +127,7 @@ def test_unknown_engine_is_refused():
 def test_villages_in_many_zones_at_once_and_both_thread_splits_agree():
     """Every village in three identical valleys and three crossing belts: the kernels' output buffers must grow
     (more pairs than villages), and splitting the villages over threads changes nothing."""
-    from geo.engine import PARALLEL_MIN_VILLAGES, ZoneIndex
+    from geo.coverage.engine import PARALLEL_MIN_VILLAGES, ZoneIndex
 
     square = box(0, 0, 10_000, 10_000)
     belts = [LineString([at(-1_000, 5_000), at(11_000, 5_000)]), LineString([at(5_000, -1_000), at(5_000, 11_000)]),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from geo.boundaries import load_boundary
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
-from geo.io import guess_mapping, import_villages, read_table
+from geo.ingest.villages import guess_mapping, import_villages, read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 HEISHUI = load_boundary("513228")
@@ -169,7 +169,7 @@ def test_cli_prints_the_report_and_fails_on_errors(tmp_path):
                           st.sampled_from(["", "是", "否"])), min_size=1, max_size=12))
 def test_import_export_import_round_trips(rows):
     """A table of valid rows, imported, exported as GeoJSON and imported again, gives the same villages."""
-    from geo.io import import_village_file
+    from geo.ingest.villages import import_village_file
 
     text = "编号,村名,经度,纬度,户籍人口,贫困村,2014,2017\n" + "".join(
         f"v{i},村{i},{lon:.6f},{lat:.6f},{a + b + 1},{flag},{a},{b}\n" for i, (lon, lat, a, b, flag) in enumerate(rows))
@@ -199,7 +199,7 @@ def test_villages_from_a_projected_geopackage_are_reprojected_and_keep_their_dat
     import geopandas as gpd
     import shapely
 
-    from geo.io import import_village_file
+    from geo.ingest.villages import import_village_file
 
     points = gpd.GeoDataFrame({"村名": ["甲", "乙"], "户籍人口": [500, 300], "2014": [50, 30]},
                               geometry=shapely.points([102.99, 103.10], [32.07, 32.10]), crs=4326)

@@ -4,11 +4,10 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import geojson_payloads
 
 from geo.boundaries import load_boundary
-from layers.assets import STATIC_DIR, LOCAL_ASSETS, MissingLocalAsset, asset_urls, use_local_assets
+from layers.assets import LOCAL_ASSETS, STATIC_DIR, MissingLocalAsset, asset_urls, use_local_assets
 from layers.base import atlas_map
 from layers.basemaps import basemaps
 from layers.boundaries import boundary_layer
@@ -99,6 +98,7 @@ def first_vertex(html):
 @pytest.mark.parametrize("basemap_id, expected_shift_m", [("osm", 0.0), ("tianditu_vec", 0.0), ("gaode", 310.0)])
 def test_overlays_are_shifted_to_the_basemap_datum(heishui, basemap_id, expected_shift_m):
     from conftest import metres_between
+
     from geo.crs import wgs84_to_gcj02
 
     fmap = atlas_map(heishui, basemap_id=basemap_id, token="test-key")
@@ -113,7 +113,7 @@ def test_overlays_are_shifted_to_the_basemap_datum(heishui, basemap_id, expected
 
 
 def test_village_and_zone_layers_follow_the_datum():
-    from geo.atlas import load_region_data
+    from geo.region_data import load_region_data
     from layers.villages import village_records
     from layers.zones import zones_layer
 
@@ -164,7 +164,8 @@ def test_every_provider_has_url_attribution_and_datum():
 
 def test_choropleth_classes_and_legend():
     import pandas as pd
-    from geo.atlas import load_region_data
+
+    from geo.region_data import load_region_data
     from layers.choropleth import YLORRD_5, choropleth_layer, classify
 
     classes, bounds = classify(pd.Series([1, 2, 3, 10, 11, 12, 50, 51, 100, 101]))

@@ -37,7 +37,7 @@ def test_one_county_fits_in_1_mb():
 
 
 def test_100k_villages_cost_at_most_2_5_mb():
-    from geo.atlas import load_region_data
+    from geo.region_data import load_region_data
 
     data = load_region_data("guizhou")
     rng = np.random.default_rng(0)
@@ -54,7 +54,7 @@ def test_100k_villages_cost_at_most_2_5_mb():
 def test_the_national_per_county_choropleth_fits_in_5_mb(all_counties):
     import pandas as pd
 
-    from geo.atlas import county_zones
+    from geo.region_data import county_zones
     from layers.choropleth import choropleth_layer
 
     zones = county_zones(all_counties)

@@ -5,7 +5,15 @@ import tomllib
 
 import pytest
 
-from geo.regions import REGISTRY_PATH, REGION_IDS, SEEDS_DIR, RegistryError, load_registry, parse_registry, resolve_region
+from geo.regions import (
+    REGION_IDS,
+    REGISTRY_PATH,
+    SEEDS_DIR,
+    RegistryError,
+    load_registry,
+    parse_registry,
+    resolve_region,
+)
 
 FIGURES_MD = (SEEDS_DIR / "FIGURES.md").read_text(encoding="utf-8")
 SECTION_OF = {"heishui": "Heishui County", "yaan": "Ya'an City", "guizhou": "Guizhou Province",

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.atlas import load_region_data
 from geo.crs import area_km2, metric_crs
+from geo.region_data import load_region_data
 from geo.regions import DATA_DIR, REGION_IDS, seed_region
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def test_cli_metrics_reproduce_every_computable_published_figure(region):
     ("guizhou", "reduction_plan_2018", 700_000),
 ])
 def test_headline_figures_exact(data, region, figure, expected):
-    from geo.reconcile import compute_figure
+    from geo.coverage.reconcile import compute_figure
 
     d = data[region]
     assert compute_figure(d.region.seed.figure(figure), d.zones, d.villages) == expected

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,10 +15,11 @@ import pandas as pd
 import shapely
 
 from geo.crs import DATUMS, convert_coords
-from geo.files import VECTOR_SUFFIXES, check_size, read_vector
-from geo.messages import FileProblem, Message
-from geo.reference import adcode_prefix, bare_name, village_list
-from geo.schema import SchemaError
+from geo.errors import FileProblem, SchemaError
+from geo.i18n import Message
+from geo.ingest.files import VECTOR_SUFFIXES, check_size, read_vector
+from geo.ingest.reference import adcode_prefix, bare_name, village_list
+from geo.ingest.report import ImportReport, Issue, failed_import  # noqa: F401  (part of this module's API)
 from geo.villages import POOR_COLUMNS, YEARS, validate_villages
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # tried in order; GB18030 is a superset of GBK and GB2312
@@ -39,73 +39,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "poor_population": ("poor_population", "贫困人口", "建档立卡贫困人口", "贫困人口数"),
     "year": ("year", "年份", "年度", "年"),  # long form: one row per village and year
 }
-
-
-@dataclass
-class Issue:
-    """One problem of an import: where (row, 1-based as in a spreadsheet, or None), what, and how to fix it.
-
-    The text lives in data/i18n/issues.toml under `key`; message and fix are English, text(lang)/fix_text(lang)
-    give either UI language.
-    """
-
-    severity: str  # "error" blocks the import, "warning" does not
-    row: int | None
-    column: str | None
-    key: str
-    params: dict = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return self.text("en")
-
-    @property
-    def fix(self) -> str:
-        return self.fix_text("en")
-
-    def text(self, lang: str = "en") -> str:
-        return Message(self.key, self.params).text(lang)
-
-    def fix_text(self, lang: str = "en") -> str:
-        return Message(self.key, self.params).fix(lang)
-
-    def as_dict(self, lang: str = "en") -> dict:
-        return {"row": self.row, "column": self.column, "key": self.key, "message": self.text(lang),
-                "fix": self.fix_text(lang)}
-
-
-@dataclass
-class ImportReport:
-    """Everything found in one file, and the villages (or zones) when nothing blocks the import."""
-
-    file: str
-    mapping: dict[str, str]
-    issues: list[Issue] = field(default_factory=list)
-    rows_ok: int = 0
-    villages: gpd.GeoDataFrame | None = None
-    zones: gpd.GeoDataFrame | None = None
-    row_label: str = "row"  # "row" (spreadsheet rows, header = row 1) or "feature" (vector files, from 1)
-    suggested_codes: dict[int, str] = field(default_factory=dict)  # row -> NBS code for a name without one
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "warning"]
-
-    def add(self, severity: str, row: int | None, column: str | None, key: str, **params) -> None:
-        self.issues.append(Issue(severity, row, column, key, params))
-
-    def add_message(self, severity: str, message: Message) -> None:
-        self.issues.append(Issue(severity, None, None, message.key, message.params))
-
-    def as_dict(self, lang: str = "en") -> dict:
-        return {"file": self.file, "mapping": self.mapping, "row_label": self.row_label,
-                "errors": [i.as_dict(lang) for i in self.errors],
-                "warnings": [i.as_dict(lang) for i in self.warnings],
-                "rows_ok": self.rows_ok, "suggested_codes": {str(k): v for k, v in self.suggested_codes.items()}}
 
 
 def normalise_header(header: str) -> str:
@@ -286,7 +219,7 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
         "provenance": "user",
     })
     last = None
-    for year, column_name in zip(YEARS, POOR_COLUMNS):
+    for _year, column_name in zip(YEARS, POOR_COLUMNS):
         values = numbers.get(column_name)
         if values is None:
             values = last if last is not None else pd.Series([0] * len(table))
@@ -462,19 +395,6 @@ def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.n
         table.loc[table.index[wrong], [c for c in table.columns if c.startswith(("lon", "lat"))]] = \
             f"not a point ({kinds_found})"
     return table, np.arange(1, len(table) + 1), "feature", notes
-
-
-def failed_import(file_name: str, exc: Exception, *, reading: bool, row_label: str = "row",
-                  mapping: dict | None = None) -> ImportReport:
-    """Return a report whose one error is what stopped an import: a FileProblem's message, or any other exception
-    (never a stack trace in the UI)."""
-    report = ImportReport(file=file_name, mapping=mapping or {}, row_label=row_label)
-    if isinstance(exc, FileProblem):
-        report.add_message("error", exc.problem)
-    else:
-        report.add("error", None, None, "unreadable" if reading else "import_stopped",
-                   error=f"{type(exc).__name__}: {exc}")
-    return report
 
 
 def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] | None = None,

@@ -12,8 +12,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import DATUMS, convert_datum
-from geo.files import read_vector
-from geo.io import ImportReport, failed_import, normalise_header
+from geo.ingest.files import read_vector
+from geo.ingest.villages import ImportReport, failed_import, normalise_header
 from geo.zones import MAX_HALF_WIDTH_KM, validate_zones
 
 ZONE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -68,7 +68,7 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
     frame = frame.reset_index(drop=True)
     if frame.crs is None:
         bounds = frame.total_bounds
-        if np.all(np.isfinite(bounds)) and -180 <= bounds[0] and bounds[2] <= 180 and -90 <= bounds[1] and \
+        if np.all(np.isfinite(bounds)) and bounds[0] >= -180 and bounds[2] <= 180 and bounds[1] >= -90 and \
                 bounds[3] <= 90:
             report.add("warning", None, "CRS", "no_crs_degrees")
             frame = frame.set_crs(4326)

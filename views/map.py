@@ -4,16 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from geo.i18n import t
+from geo.regions import RegionRef
 from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
 from layers.display import click_to_wgs84
 from layers.legend import MapLabel, illustrative_flag, legend
 from layers.villages import village_legend_entries, villages_layer
 from layers.zones import highlight_layer, zone_legend_entries, zones_layer
-from pages.common import (
-    DEFAULT_LAYERS, LAYER_CHOICES, base_map, cached_region_data, cached_report, current_lang, current_region, current_year,
-    illustrative_notice, share_link, show_map,
-)
+from views import cache
+from views.state import DEFAULT_LAYERS, LAYER_CHOICES, page_args, share_link
+from views.widgets import base_map, illustrative_notice, show_map
 
 CHOROPLETH_METRICS = {  # metric -> number format
     "poor_population": "{:,.0f}", "poor_population_share": "{:.1%}", "poverty_villages": "{:,.0f}",
@@ -27,12 +27,8 @@ div[data-testid="stMainBlockContainer"], .block-container { padding-top: 0.5rem 
 </style>
 """
 
-lang = current_lang()
-year = current_year()
-region = current_region()
 
-
-def inspect_panel(data, report, lang):
+def inspect_panel(data, report, year: int, lang: str):
     """Show the metrics of the selected zone, or the record of the selected village."""
     st.subheader(t("panel_title", lang))
     zone_id = st.session_state.get("selected_zone")
@@ -40,13 +36,13 @@ def inspect_panel(data, report, lang):
     zones = {z["zone_id"]: z for z in report["zones"]}
     if village_id and village_id in set(data.villages["village_id"]):
         row = data.villages.loc[data.villages["village_id"] == village_id].iloc[0]
-        from geo.coverage import zone_membership
         from geo.villages import village_status
 
         status = village_status(data.villages.loc[[row.name]], year).iloc[0]
-        m = zone_membership(data.zones, data.villages.loc[[row.name]])
+        position = data.villages.index.get_loc(row.name)
+        m = data.membership
         names = data.zones["name_zh" if lang == "zh" else "name_en"].to_numpy()
-        in_zones = "、".join(names[m.zone_pos]) or t("outside_zones", lang)
+        in_zones = "、".join(names[m.zone_pos[m.village_pos == position]]) or t("outside_zones", lang)
         st.markdown(f"**{t('panel_village', lang)}：{row['name']}**")
         st.dataframe(pd.DataFrame({"": [
             t("status", lang), t("poor_population", lang), t("rural_population", lang), t("identified_year", lang),
@@ -99,8 +95,11 @@ def remember_view(result) -> None:
                                     "zoom": int(result["zoom"])}
 
 
-if region is not None:
-    data = cached_region_data(region.key)
+def map_page(region: RegionRef | None, year: int, lang: str) -> None:
+    """Show a region's map for a year: boundaries, zones, villages, a side panel and the published figures."""
+    if region is None:
+        return
+    data = cache.region_data(region)
     outline, counties = data.outline, data.counties
     present = st.session_state.get("present", False)
     if present:
@@ -135,7 +134,7 @@ if region is not None:
                            tolerance_deg=tolerance, datum=datum, labels=len(counties) <= 20).add_to(fmap)
         boundary_layer(outline, name=region.name(lang), outline_only=True, weight=3, color="#c0392b",
                        tolerance_deg=tolerance, datum=datum).add_to(fmap)
-        report = cached_report(region.key, year, lang)
+        report = cache.report(data, year, lang)
         entries = []
         if "choropleth" in layers and len(data.zones):
             metric = st.session_state.get("choropleth_metric", "poor_population")
@@ -174,7 +173,7 @@ if region is not None:
             st.caption(t("map_caption", lang))
     if side_col is not None:
         with side_col:
-            inspect_panel(data, report, lang)
+            inspect_panel(data, report, year, lang)
             st.subheader(t("published_figures", lang))
             if not region.figures:
                 st.info(t("no_figures", lang))
@@ -193,3 +192,6 @@ if region is not None:
         if not present:
             st.code(share_link(), language=None)
             st.caption(t("copy_link", lang))
+
+
+map_page(**page_args())

@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import pyogrio
 
-from geo.messages import FileProblem, Message
+from geo.errors import FileProblem
+from geo.i18n import Message
 
 DEFAULT_MAX_UPLOAD_MB = 200
 MAX_ZIP_ENTRIES = 200  # a Shapefile is 3-8 files; a few layers in one archive is fine, thousands are not

@@ -317,12 +317,12 @@ def _record_test(records, r, px, py, i, positions, out_v, out_z, m):
     hiy = max(sy, py)
     p = r + 3
     m_start = m
-    for j in range(count):
+    for _j in range(count):
         zone = np.int64(records[p])
         inside = records[p + 1] != 0.0
         n_edges = np.int64(records[p + 2])
         p += 3
-        for k in range(n_edges):
+        for _k in range(n_edges):
             eax = records[p]
             eay = records[p + 1]
             ebx = records[p + 2]

@@ -6,7 +6,7 @@ Polygons (valleys, counties): the zones are rasterised onto a grid (pixel centre
 touches (each edge's bounding box, padded for rounding) and that at most one zone covers is decided by its owner.
 A cell that edges touch, or that overlapping zones share, is a "slot": it keeps its candidate zones, their status
 at a reference point (GEOS, exact) and the edges touching it; a village there is decided by the parity of the
-crossings between the reference point and the village (geo/kernels.py, compiled with numba), with every
+crossings between the reference point and the village (geo/coverage/_kernels.py, compiled with numba), with every
 orientation sign certified by Shewchuk's error bound — a village on or extremely near an edge's line goes to the
 exact GEOS test with the simple path's predicate (shapely "intersects": a point on an edge counts).
 Belts: per belt, cells whose centre lies inside the centreline buffered by (half-width − cell diagonal)
@@ -61,7 +61,7 @@ class PolygonIndex:
     """A grid over polygons. A cell no polygon edge touches has one owner (or none), read from the grid; a cell
     that edges touch (or that overlapping polygons share) is a "slot" with its candidate zones, their status at a
     reference point, and the edges touching it, so that its villages are decided exactly by crossing parity
-    (geo/kernels.py), the few degenerate ones by GEOS."""
+    (geo/coverage/_kernels.py), the few degenerate ones by GEOS."""
 
     shapes: np.ndarray  # the polygons in the metric CRS
     positions: np.ndarray  # their positions among all zones
@@ -75,11 +75,11 @@ class PolygonIndex:
     max_out: int  # the most zones one village can be in
 
     @classmethod
-    def build(cls, shapes: np.ndarray, positions: np.ndarray, *, max_cells: int = MAX_CELLS) -> "PolygonIndex":
+    def build(cls, shapes: np.ndarray, positions: np.ndarray, *, max_cells: int = MAX_CELLS) -> PolygonIndex:
         from rasterio.enums import MergeAlg
         from rasterio.features import rasterize
 
-        from geo import kernels
+        from geo.coverage import _kernels as kernels
 
         n_vertices = int(shapely.get_num_coordinates(shapes).sum())
         cells = int(min(max_cells, max(MIN_CELLS, CELLS_PER_VERTEX * n_vertices)))
@@ -153,7 +153,7 @@ class PolygonIndex:
 
     def query(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (village positions, zone positions) of every village inside (or on the edge of) a polygon."""
-        from geo import kernels
+        from geo.coverage import _kernels as kernels
 
         x = np.ascontiguousarray(x, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
@@ -197,7 +197,7 @@ class BeltIndex:
     MAX_KERNEL_SEGMENTS = 256  # a longer centreline leaves its edge villages to GEOS
 
     @classmethod
-    def build(cls, lines, widths_m, *, max_cells: int = BELT_MAX_CELLS) -> "BeltIndex":
+    def build(cls, lines, widths_m, *, max_cells: int = BELT_MAX_CELLS) -> BeltIndex:
         from rasterio.features import rasterize
 
         lines = list(lines)
@@ -242,7 +242,7 @@ class BeltIndex:
 
     def query(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (village positions, belt numbers) of the villages within each belt's half-width."""
-        from geo import kernels
+        from geo.coverage import _kernels as kernels
 
         x = np.ascontiguousarray(x, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
@@ -283,7 +283,7 @@ class ZoneIndex:
     belts: list[tuple[np.ndarray, BeltIndex]]  # (zone positions of the belts, their grid), ≤ 64 belts a grid
 
     @classmethod
-    def build(cls, shapes: np.ndarray, is_belt: np.ndarray, widths_m: np.ndarray) -> "ZoneIndex":
+    def build(cls, shapes: np.ndarray, is_belt: np.ndarray, widths_m: np.ndarray) -> ZoneIndex:
         polygon_pos = np.flatnonzero(~is_belt)
         polygons = PolygonIndex.build(shapes[polygon_pos], polygon_pos) if len(polygon_pos) else None
         belt_pos = np.flatnonzero(is_belt)
@@ -329,7 +329,7 @@ class ZoneIndex:
 
 
 def warm_up() -> float:
-    """Compile the kernels (numba caches them on disk next to geo/kernels.py); return the seconds it took."""
+    """Compile the kernels (numba caches them on disk next to geo/coverage/_kernels.py); return the seconds it took."""
     import time
 
     start = time.perf_counter()
@@ -342,4 +342,4 @@ def warm_up() -> float:
 
 
 if __name__ == "__main__":
-    print(f"geo.engine: kernels ready in {warm_up():.1f} s")
+    print(f"geo.coverage.engine: kernels ready in {warm_up():.1f} s")

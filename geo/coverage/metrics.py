@@ -1,172 +1,20 @@
-"""Coverage: which villages and how many poor people each zone's industries reach, the union, gaps and what-ifs.
+"""Coverage metrics: per zone, the union, gaps, what-ifs, yearly series and pairing, from a membership.
 
-Every function is pure: inputs untouched, results on the zones' (or villages') index. Membership is exact and
-measured in metres in the CGCS2000 Gauss-Kruger zone of the zones (never degrees, never EPSG:3857):
-- a village is in a valley/county zone when the zone's polygon covers its point (a point on the edge counts, so a
-  village on the shared edge of two zones counts in both; the union counts it once);
-- a village is in a belt when its distance to the belt's centreline is at most the half-width.
+Every function is pure: inputs untouched, results on the zones' (or villages') index. Pass the membership of
+geo.coverage.membership (computed once per data version) to avoid recomputing it.
 """
 from __future__ import annotations
-
-import hashlib
-import weakref
-from collections import OrderedDict
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from geo.crs import metric_crs, require_crs
+from geo.coverage.membership import Membership, metric_crs_of, zone_membership
 from geo.villages import poor_population, poverty_status
 from geo.zones import MU_PER_KM2, zone_area_km2
 
 WHATIF_WIDTHS_KM = tuple(np.round(np.arange(0.0, 20.01, 0.5), 2))  # the what-if curve's belt half-widths
-
-
-@dataclass(frozen=True)
-class Membership:
-    """Which village lies in which zone: parallel arrays of village and zone positions (0-based), in no order."""
-
-    village_pos: np.ndarray
-    zone_pos: np.ndarray
-    n_villages: int
-    n_zones: int
-
-    def covered(self) -> np.ndarray:
-        """Return True for each village inside at least one zone."""
-        out = np.zeros(self.n_villages, dtype=bool)
-        out[self.village_pos] = True
-        return out
-
-    def per_zone(self, weights: np.ndarray) -> np.ndarray:
-        """Return the sum of a per-village weight over each zone's villages."""
-        return np.bincount(self.zone_pos, weights=np.asarray(weights, dtype=float)[self.village_pos],
-                           minlength=self.n_zones)
-
-    def sorted_pairs(self) -> np.ndarray:
-        """Return the (village, zone) pairs as an (n, 2) int64 array sorted by zone then village (for comparison)."""
-        order = np.lexsort((self.village_pos, self.zone_pos))
-        return np.column_stack([self.village_pos[order], self.zone_pos[order]]).astype(np.int64)
-
-    def first_zone(self) -> np.ndarray:
-        """Return each village's lowest zone position, or -1 outside every zone."""
-        home = np.full(self.n_villages, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(home, self.village_pos, self.zone_pos)
-        home[home == np.iinfo(np.int64).max] = -1
-        return home
-
-
-def _metric_frame(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame):
-    require_crs(zones, "zones")
-    require_crs(villages, "villages")
-    crs = metric_crs(zones) if len(zones) else (metric_crs(villages) if len(villages) else None)
-    return crs
-
-
-FAST_PATH_MIN_VILLAGES = 20_000  # from this many villages up, zone_membership uses the grid engine (geo/engine.py)
-_CACHE_SIZE = 8  # projected zones + their index, and projected village coordinates, kept per fingerprint
-_INDEXES: "OrderedDict[tuple, object]" = OrderedDict()
-_VILLAGE_XY: "OrderedDict[tuple, tuple[np.ndarray, np.ndarray]]" = OrderedDict()
-
-
-def _remember(cache: OrderedDict, key, make):
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
-    value = make()
-    cache[key] = value
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-    return value
-
-
-_FINGERPRINT_BY_ID: dict[int, tuple] = {}  # id(zones frame) -> (weakref, fingerprint): skips re-hashing a frame
-
-
-def _zones_fingerprint(zones: gpd.GeoDataFrame, crs, widths_m: np.ndarray) -> tuple:
-    """Return a key for a set of zones: a hash of every vertex, of each geometry's vertex count, of ids, kinds,
-    widths and CRS. The hash of a frame is remembered while the frame lives (frames are not mutated in place)."""
-    known = _FINGERPRINT_BY_ID.get(id(zones))
-    if known is not None and known[0]() is zones:
-        geometry_hash = known[1]
-    else:
-        geoms = zones.geometry.values
-        digest = hashlib.sha1(shapely.get_coordinates(geoms).tobytes())
-        digest.update(shapely.get_num_coordinates(geoms).tobytes())
-        digest.update(shapely.get_type_id(geoms).tobytes())
-        digest.update("\x1f".join(map(str, zones["zone_id"])).encode())
-        digest.update("\x1f".join(map(str, zones["kind"])).encode())
-        geometry_hash = (digest.hexdigest(), str(zones.crs))
-        _FINGERPRINT_BY_ID[id(zones)] = (weakref.ref(zones), geometry_hash)
-        weakref.finalize(zones, _FINGERPRINT_BY_ID.pop, id(zones), None)
-    return (*geometry_hash, np.ascontiguousarray(widths_m, dtype=float).tobytes(), crs.to_wkt())
-
-
-def village_xy(villages: gpd.GeoDataFrame, crs) -> tuple[np.ndarray, np.ndarray]:
-    """Return the villages' x/y (float64 arrays, metres) in a CRS, projected once per set of villages."""
-    coords = shapely.get_coordinates(villages.geometry.values)
-    key = (hashlib.sha1(coords.tobytes()).hexdigest(), str(villages.crs), crs.to_wkt())
-
-    def project():
-        transformer = pyproj.Transformer.from_crs(villages.crs, crs, always_xy=True)
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-
-    return _remember(_VILLAGE_XY, key, project)
-
-
-def zone_index(zones: gpd.GeoDataFrame, crs, widths_m: np.ndarray):
-    """Return the grid index (geo.engine.ZoneIndex) of a set of zones in a CRS, built once and cached."""
-    from geo.engine import ZoneIndex
-
-    def build():
-        shapes = zones.geometry.to_crs(crs).values
-        return ZoneIndex.build(shapes, (zones["kind"] == "belt").to_numpy(), widths_m)
-
-    return _remember(_INDEXES, _zones_fingerprint(zones, crs, widths_m), build)
-
-
-def zone_membership(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, *,
-                    half_width_km: float | None = None, engine: str = "auto") -> Membership:
-    """Return the exact village-in-zone pairs (belts by centreline distance ≤ half-width, in metres).
-
-    half_width_km overrides every belt's own half-width. engine: "simple" (STRtree predicates), "grid" (the
-    cached grid index of geo/engine.py) or "auto" (grid from FAST_PATH_MIN_VILLAGES villages up); both give the
-    same pairs.
-    """
-    crs = _metric_frame(zones, villages)
-    n_v, n_z = len(villages), len(zones)
-    if n_v == 0 or n_z == 0:
-        return Membership(np.zeros(0, np.int64), np.zeros(0, np.int64), n_v, n_z)
-    widths_m = (zones["half_width_km"].astype(float).to_numpy() if half_width_km is None
-                else np.full(n_z, float(half_width_km))) * 1000.0
-    if engine not in ("auto", "simple", "grid"):
-        raise ValueError(f"engine {engine!r} is not auto, simple or grid")
-    if engine == "grid" or (engine == "auto" and n_v >= FAST_PATH_MIN_VILLAGES):
-        x, y = village_xy(villages, crs)
-        village_pos, zone_pos = zone_index(zones, crs, widths_m).query(x, y)
-        return Membership(village_pos, zone_pos, n_v, n_z)
-    points = villages.geometry.to_crs(crs).values
-    shapes = zones.geometry.to_crs(crs).values
-    is_belt = (zones["kind"] == "belt").to_numpy()
-    v_parts, z_parts = [], []
-    polygon_pos = np.flatnonzero(~is_belt)
-    if len(polygon_pos):
-        tree = shapely.STRtree(shapes[polygon_pos])
-        v, z = tree.query(points, predicate="intersects")
-        v_parts.append(v)
-        z_parts.append(polygon_pos[z])
-    belt_pos = np.flatnonzero(is_belt)
-    if len(belt_pos):
-        point_tree = shapely.STRtree(points)
-        for pos in belt_pos:
-            v = point_tree.query(shapes[pos], predicate="dwithin", distance=widths_m[pos])
-            v_parts.append(np.asarray(v, dtype=np.int64))
-            z_parts.append(np.full(len(v), pos, dtype=np.int64))
-    return Membership(np.concatenate(v_parts).astype(np.int64), np.concatenate(z_parts).astype(np.int64), n_v, n_z)
 
 
 def zone_metrics(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int, *,
@@ -236,7 +84,7 @@ def distance_to_zones_m(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> 
 
     A belt's distance is the distance to its centreline minus its half-width (exact, not via a buffered polygon).
     """
-    crs = _metric_frame(zones, villages)
+    crs = metric_crs_of(zones, villages)
     n_v = len(villages)
     best = np.full(n_v, np.inf)
     nearest = np.full(n_v, -1, dtype=np.int64)
@@ -291,7 +139,7 @@ def whatif_curve(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int,
     in_polygon = zone_membership(zones[~is_belt], villages).covered() if len(villages) else np.zeros(0, bool)
     belt_distance = np.full(len(villages), np.inf)
     if is_belt.any() and len(villages):
-        crs = _metric_frame(zones, villages)
+        crs = metric_crs_of(zones, villages)
         points = villages.geometry.to_crs(crs).values
         for line in zones[is_belt].geometry.to_crs(crs).values:
             belt_distance = np.minimum(belt_distance, shapely.distance(points, line))
@@ -305,9 +153,10 @@ def whatif_curve(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int,
     return pd.DataFrame(rows)
 
 
-def coverage_over_years(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, years) -> pd.DataFrame:
+def coverage_over_years(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, years, *,
+                        membership: Membership | None = None) -> pd.DataFrame:
     """Return the union coverage for each year (poor population covered and total, poverty villages)."""
-    membership = zone_membership(zones, villages)
+    membership = membership or zone_membership(zones, villages)
     rows = [{"year": y, **union_coverage(zones, villages, y, membership=membership)} for y in years]
     return pd.DataFrame(rows)
 
@@ -325,7 +174,7 @@ def pairing(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int, *,
     columns = ["village_id", "name", "zone_id", "partner_id", "partner_name", "distance_km"]
     if not poor_flag.any():
         return pd.DataFrame(columns=columns)
-    crs = _metric_frame(zones, villages)
+    crs = metric_crs_of(zones, villages)
     xy = shapely.get_coordinates(villages.geometry.to_crs(crs).values)
     partner = np.full(len(villages), -1, dtype=np.int64)
     partner_dist = np.full(len(villages), np.nan)

@@ -5,9 +5,9 @@ import math
 
 import pandas as pd
 
-from geo.atlas import RegionData
-from geo.coverage import gap_list, union_coverage, zone_membership, zone_metrics
-from geo.reconcile import published_vs_computed
+from geo.coverage import gap_list, union_coverage, zone_metrics
+from geo.coverage.reconcile import published_vs_computed
+from geo.region_data import RegionData
 
 ZONE_FIELDS = ["zone_id", "name", "name_zh", "name_en", "kind", "half_width_km", "industries", "provenance",
                "villages", "poverty_villages", "poor_population", "village_share", "poverty_village_share",
@@ -32,11 +32,11 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
     """Return region, year, illustrative flag, per-zone rows, the union, the gap list and published vs computed."""
-    membership = zone_membership(data.zones, data.villages)
+    membership = data.membership
     zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership)
     zones.insert(1, "name", zones["name_zh"] if lang == "zh" else zones["name_en"])
     gaps = gap_list(data.zones, data.villages, year, membership=membership)
-    published = published_vs_computed(data.region.figures, data.zones, data.villages)
+    published = published_vs_computed(data.region.figures, data.zones, data.villages, membership)
     return {
         "region": data.region.key,
         "region_name": data.region.name(lang),

@@ -1,13 +1,21 @@
-"""A region's layers in one place: boundary, counties, zones and villages, with their provenance."""
+"""A region's layers in one place — boundary, counties, zones and villages — and the version of the data under them.
+
+Everything derived from a region (membership, reports, tables, map layers, exports) is keyed on `data_version`:
+the bundled files it reads (path, size, modification time), the boundary package's version and the workspace's
+revision. A save, an undo or an edit by another process changes the version, so nothing derived outlives its data.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 
-from geo.boundaries import region_divisions
-from geo.regions import DATA_DIR, RegionRef, resolve_region
+from geo.boundaries import package_version, region_divisions
+from geo.regions import DATA_DIR, REGISTRY_PATH, RegionRef, resolve_region
 from geo.villages import empty_villages, read_villages_csv
 from geo.zones import empty_zones, load_zones, validate_zones
 
@@ -23,6 +31,18 @@ class RegionData:
     counties: gpd.GeoDataFrame
     zones: gpd.GeoDataFrame
     villages: gpd.GeoDataFrame
+    version: str = field(default="", compare=False)  # data_version() of what this was loaded from
+
+    @cached_property
+    def membership(self):
+        """Return which village lies in which zone (geo.coverage.Membership), computed once for this data.
+
+        Membership does not depend on the year: the report, the card, the atlas, the workbook and the GIS exports
+        share this one. Frames are never mutated in place, so it cannot go stale within this object.
+        """
+        from geo.coverage import zone_membership
+
+        return zone_membership(self.zones, self.villages)
 
     @property
     def illustrative(self) -> bool:
@@ -46,6 +66,29 @@ def county_zones(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return validate_zones(frame, name="county zones")
 
 
+def _bundled_files(region: RegionRef) -> list[Path]:
+    files = [REGISTRY_PATH]
+    if region.seed is not None:
+        files += [DATA_DIR / f for f in (region.seed.seed_villages, region.seed.seed_zones) if f and f != "counties"]
+    return files
+
+
+def data_version(key_or_query: str, *, workspace=None) -> str:
+    """Return a short token that changes whenever any input of a region's data changes (cheap: a few stat calls).
+
+    Inputs: the bundled registry and seed files (path, size, modification time), the boundary package's version
+    and, with a workspace, its revision (every save and undo, by any session or process).
+    """
+    region = resolve_region(key_or_query)
+    parts = [region.key, region.adcode, package_version()]
+    for path in _bundled_files(region):
+        stat = path.stat()
+        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    if workspace is not None:
+        parts.append(f"{workspace.path}:{workspace.revision()}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
 def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
     """Return a region's boundary, counties, zones and villages.
 
@@ -54,6 +97,7 @@ def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
     layer by layer.
     """
     region = resolve_region(key_or_query)
+    version = data_version(key_or_query, workspace=workspace)  # before reading: a later write makes it older, never newer
     outline, counties = region_divisions(region.adcode)
     zones, villages = empty_zones(), empty_villages()
     seed = region.seed
@@ -75,4 +119,5 @@ def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
         own_zones = workspace.read("zones", region.key)
         if own_zones is not None and len(own_zones):
             zones = validate_zones(own_zones.drop(columns=["region"]), name="workspace zones")
-    return RegionData(region=region, outline=outline, counties=counties, zones=zones, villages=villages)
+    return RegionData(region=region, outline=outline, counties=counties, zones=zones, villages=villages,
+                      version=version)

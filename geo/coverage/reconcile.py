@@ -1,11 +1,11 @@
 """Published vs computed: each published figure of a region beside the value the atlas computes from its data."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
-from geo.coverage import pairing, paired_village_count, union_coverage
+from geo.coverage import paired_village_count, pairing, union_coverage
 from geo.regions import Figure
 from geo.villages import YEARS, poverty_status
 from geo.zones import MU_PER_KM2, zone_area_km2
@@ -24,22 +24,27 @@ def _lifted(villages, year) -> int:
     return _poor(villages, year - 1) - _poor(villages, year)
 
 
+def _incidence_pct(villages, year) -> float | None:
+    rural = int(villages["rural_population"].sum())
+    return 100.0 * _poor(villages, year) / rural if rural else None  # no rural population: no incidence
+
+
 METRICS: dict[str, Metric] = {
-    "poverty_villages": lambda z, v, y: int(poverty_status(v, y).sum()),
-    "poor_population": lambda z, v, y: _poor(v, y),
-    "incidence_pct": lambda z, v, y: 100.0 * _poor(v, y) / int(v["rural_population"].sum()),
-    "zone_count": lambda z, v, y: len(z),
-    "paired_villages": lambda z, v, y: paired_village_count(pairing(z, v, y)),
-    "union_poverty_villages": lambda z, v, y: union_coverage(z, v, y)["poverty_villages_covered"],
-    "union_poor_share_pct": lambda z, v, y: 100.0 * union_coverage(z, v, y)["poor_population_share"],
-    "villages_exited": lambda z, v, y: int((v["exit_year"].fillna(9999) <= y).sum()),
-    "poor_households": lambda z, v, y: int(v["poor_households"].fillna(0).sum()),
-    "lifted_out": lambda z, v, y: _lifted(v, y),
-    "lifted_out_cumulative": lambda z, v, y: sum(_lifted(v, yy) for yy in range(YEARS[0] + 1, y + 1)),
-    "reduction": lambda z, v, y: _poor(v, y - 1) - _poor(v, y),
-    "high_cold_villages": lambda z, v, y: int(v["high_cold"].sum()),
-    "team_round1_county": lambda z, v, y: int((v["resident_team"] == "round1_county").sum()),
-    "team_round1_province_city": lambda z, v, y: int((v["resident_team"] == "round1_province_city").sum()),
+    "poverty_villages": lambda z, v, y, m: int(poverty_status(v, y).sum()),
+    "poor_population": lambda z, v, y, m: _poor(v, y),
+    "incidence_pct": lambda z, v, y, m: _incidence_pct(v, y),
+    "zone_count": lambda z, v, y, m: len(z),
+    "paired_villages": lambda z, v, y, m: paired_village_count(pairing(z, v, y, membership=m)),
+    "union_poverty_villages": lambda z, v, y, m: union_coverage(z, v, y, membership=m)["poverty_villages_covered"],
+    "union_poor_share_pct": lambda z, v, y, m: 100.0 * union_coverage(z, v, y, membership=m)["poor_population_share"],
+    "villages_exited": lambda z, v, y, m: int((v["exit_year"].fillna(9999) <= y).sum()),
+    "poor_households": lambda z, v, y, m: int(v["poor_households"].fillna(0).sum()),
+    "lifted_out": lambda z, v, y, m: _lifted(v, y),
+    "lifted_out_cumulative": lambda z, v, y, m: sum(_lifted(v, yy) for yy in range(YEARS[0] + 1, y + 1)),
+    "reduction": lambda z, v, y, m: _poor(v, y - 1) - _poor(v, y),
+    "high_cold_villages": lambda z, v, y, m: int(v["high_cold"].sum()),
+    "team_round1_county": lambda z, v, y, m: int((v["resident_team"] == "round1_county").sum()),
+    "team_round1_province_city": lambda z, v, y, m: int((v["resident_team"] == "round1_province_city").sum()),
 }
 
 
@@ -50,8 +55,11 @@ def _zone_area_mu(zones, zone_id: str) -> float:
     return float(zone_area_km2(match).iloc[0] * MU_PER_KM2)
 
 
-def compute_figure(figure: Figure, zones, villages) -> float | None:
-    """Return the atlas' value for a published figure, or None when the atlas has nothing to compute it from."""
+def compute_figure(figure: Figure, zones, villages, membership=None) -> float | None:
+    """Return the atlas' value for a published figure, or None when the atlas has nothing to compute it from.
+
+    membership: the villages' zone membership when the caller has it (geo.region_data.RegionData.membership).
+    """
     if figure.computed is None or figure.garbled:
         return None
     year = figure.computed_year or figure.year
@@ -59,7 +67,7 @@ def compute_figure(figure: Figure, zones, villages) -> float | None:
         return _zone_area_mu(zones, figure.computed.split(":", 1)[1])
     if len(villages) == 0 and figure.computed != "zone_count":
         return None
-    return METRICS[figure.computed](zones, villages, year)
+    return METRICS[figure.computed](zones, villages, year, membership)
 
 
 def figure_matches(figure: Figure, computed: float | None) -> bool | None:
@@ -71,14 +79,16 @@ def figure_matches(figure: Figure, computed: float | None) -> bool | None:
         return figure.value < computed <= figure.value + max(tolerance, 0.0) if tolerance else computed > figure.value
     if figure.qualifier == "at least":
         return computed >= figure.value
+    if figure.qualifier == "less than":
+        return computed < figure.value
     return bool(abs(computed - figure.value) <= tolerance + 1e-9)
 
 
-def published_vs_computed(figures, zones, villages) -> pd.DataFrame:
+def published_vs_computed(figures, zones, villages, membership=None) -> pd.DataFrame:
     """Return one row per published figure: id, labels, published value, computed value, match, unit, source."""
     rows = []
     for fig in figures:
-        computed = compute_figure(fig, zones, villages)
+        computed = compute_figure(fig, zones, villages, membership)
         rows.append({
             "figure": fig.id, "label_zh": fig.label_zh, "label_en": fig.label_en,
             "published": None if fig.garbled else fig.value, "qualifier": fig.qualifier, "garbled": fig.garbled,

@@ -3,41 +3,23 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.coverage import coverage_over_years, pairing, whatif_curve
 from geo.i18n import t
-from geo.villages import YEARS
-from pages.common import cached_region_data, cached_report, current_lang, current_region, current_year, illustrative_notice
-
-lang = current_lang()
-year = current_year()
-region = current_region()
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def years_table(key: str) -> pd.DataFrame:
-    data = cached_region_data(key)
-    return coverage_over_years(data.zones, data.villages, YEARS)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def whatif_table(key: str, year: int) -> pd.DataFrame:
-    data = cached_region_data(key)
-    return whatif_curve(data.zones, data.villages, year)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def pairing_table(key: str, year: int) -> pd.DataFrame:
-    data = cached_region_data(key)
-    return pairing(data.zones, data.villages, year)
+from geo.regions import RegionRef
+from views import cache
+from views.state import page_args
+from views.widgets import illustrative_notice
 
 
 def fmt_int(value) -> str:
     return "—" if value is None else f"{int(value):,}"
 
 
-if region is not None:
-    data = cached_region_data(region.key)
-    report = cached_report(region.key, year, lang)
+def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
+    """Show a region's coverage in a year: the union, per zone, charts, gaps, pairing, published vs computed."""
+    if region is None:
+        return
+    data = cache.region_data(region)
+    report = cache.report(data, year, lang)
     st.header(f"{region.name(lang)} · {year}")
     illustrative_notice(data, lang)
     if len(data.villages) == 0:
@@ -81,7 +63,7 @@ if region is not None:
         left, right = st.columns(2)
         with left:
             st.subheader(t("chart_years", lang))
-            years = years_table(region.key)
+            years = cache.years_table(data)
             long = pd.concat([
                 pd.DataFrame({"year": years["year"], "people": years["poor_population_covered"],
                               "series": t("chart_covered", lang)}),
@@ -100,7 +82,7 @@ if region is not None:
             if not (data.zones["kind"] == "belt").any():
                 st.info(t("whatif_no_belts", lang))
             else:
-                curve = whatif_table(region.key, year)
+                curve = cache.whatif_table(data, year)
                 current = float(data.zones.loc[data.zones["kind"] == "belt", "half_width_km"].iloc[0])
                 line = alt.Chart(curve).mark_line().encode(
                     x=alt.X("half_width_km:Q", title=t("whatif_width", lang)),
@@ -125,7 +107,7 @@ if region is not None:
                 column_config={t("distance_km", lang): st.column_config.NumberColumn(format="%.2f")})
 
         if len(data.zones) and (data.zones["kind"] != "county").all():
-            pairs = pairing_table(region.key, year)
+            pairs = cache.pairing_table(data, year)
             if len(pairs):
                 with st.expander(t("pairing_title", lang, year=year)):
                     st.dataframe(pd.DataFrame({
@@ -151,3 +133,6 @@ if region is not None:
             with st.expander(t("assumptions", lang)):
                 for a in region.seed.assumptions:
                     st.markdown(f"- **{a.quantity(lang)}**: {a.value} — {a.why}")
+
+
+coverage_page(**page_args())

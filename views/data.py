@@ -6,31 +6,36 @@ import streamlit as st
 
 from geo.coverage import zone_metrics
 from geo.i18n import t
-from geo.io import HEADER_ALIASES, guess_mapping, import_village_file, read_village_upload
+from geo.ingest.files import max_upload_bytes, read_vector
+from geo.ingest.villages import HEADER_ALIASES, guess_mapping, import_village_file, read_village_upload
+from geo.ingest.zones import (
+    DEFAULT_HALF_WIDTH_KM,
+    ZONE_ALIASES,
+    guess_zone_mapping,
+    import_zone_file,
+    zones_from_drawings,
+)
+from geo.regions import RegionRef
 from geo.villages import POOR_COLUMNS
-from geo.zone_import import (DEFAULT_HALF_WIDTH_KM, ZONE_ALIASES, guess_zone_mapping, import_zone_file,
-                             zones_from_drawings)
-from geo.files import max_upload_bytes, read_vector
 from layers.boundaries import boundary_layer
 from layers.draw import draw_control
 from layers.zones import zones_layer
-from pages.common import base_map, cached_region_data, current_lang, current_region, current_year, show_map, workspace
+from views import cache
+from views.state import page_args
+from views.widgets import base_map, show_map
 
-lang = current_lang()
-region = current_region()
-year = current_year()
 NOT_MAPPED = ""
 SECTIONS = ("villages", "zones", "draw")
 VILLAGE_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "kml", "gpkg", "zip"]
 ZONE_TYPES = ["geojson", "json", "kml", "gpkg", "zip"]
 
 
-def datum_choice(key: str) -> str:
+def datum_choice(key: str, lang: str) -> str:
     return st.radio(t("data_datum", lang), ["wgs84", "cgcs2000", "gcj02", "bd09"], key=key, horizontal=True,
                     format_func=lambda d: t(f"datum_{d}", lang))
 
 
-def mapping_editor(fields, guessed: dict, columns, prefix: str) -> dict:
+def mapping_editor(fields, guessed: dict, columns, prefix: str, lang: str) -> dict:
     """Let the user correct the guessed column mapping; return {field: column}."""
     mapping = {}
     with st.expander(t("data_mapping", lang), expanded=False):
@@ -44,7 +49,7 @@ def mapping_editor(fields, guessed: dict, columns, prefix: str) -> dict:
     return mapping
 
 
-def show_report(report) -> None:
+def show_report(report, lang: str) -> None:
     """One report: counts, then every error and warning with where, what and how to fix it."""
     st.subheader(t("data_report", lang, errors=len(report.errors), warnings=len(report.warnings),
                    rows=report.rows_ok))
@@ -61,23 +66,38 @@ def show_report(report) -> None:
             }), hide_index=True, width="stretch")
 
 
-def too_large(upload) -> bool:
+def too_large(upload, lang: str) -> bool:
     if upload.size > max_upload_bytes():
         st.error(t("data_too_large", lang, size=upload.size / 1e6, limit=max_upload_bytes() / 1e6))
         return True
     return False
 
 
-def saved(layer: str, version: int, rows: int) -> None:
-    cached_region_data.clear()
-    st.session_state.pop("_view_anchor", None)
-    st.success(t(f"data_saved_{layer}", lang, version=version, rows=rows))
+def saved(layer: str, version: int, rows: int, lang: str) -> None:
+    """Say what was saved (after the rerun that shows the new data on this page too)."""
+    st.session_state.pop("_view_anchor", None)  # the map fits the new data; every page sees it (views.cache)
+    st.session_state["_data_flash"] = ("success", t(f"data_saved_{layer}", lang, version=version, rows=rows))
+    st.rerun()
 
 
-def villages_section(ws, data) -> None:
+def undo(lang: str) -> None:
+    """Undo the workspace's newest change (a button callback: it runs before the page reads the workspace)."""
+    undone = cache.workspace().undo_last()
+    st.session_state["_data_flash"] = (
+        "info", t("data_undone", lang, summary=undone["summary"]) if undone else t("data_nothing_to_undo", lang))
+
+
+def show_flash() -> None:
+    """Show the message a save or an undo left for this run."""
+    flash = st.session_state.pop("_data_flash", None)
+    if flash:
+        {"success": st.success, "info": st.info}[flash[0]](flash[1])
+
+
+def villages_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     upload = st.file_uploader(t("data_upload", lang), type=VILLAGE_TYPES, key="data_upload")
-    datum = datum_choice("data_datum")
-    if upload is None or too_large(upload):
+    datum = datum_choice("data_datum", lang)
+    if upload is None or too_large(upload, lang):
         return
     content = upload.getvalue()
     try:
@@ -88,46 +108,46 @@ def villages_section(ws, data) -> None:
     if read is not None:
         table = read[0]
         mapping = mapping_editor([*HEADER_ALIASES, *POOR_COLUMNS], guess_mapping(table.columns), table.columns,
-                                 "map_")
+                                 "map_", lang)
         report = import_village_file(content, upload.name, upload=read, mapping=mapping, datum=datum,
                                      region_boundary=data.outline, region_adcode=region.adcode,
                                      apply_suggested_codes=st.session_state.get("data_apply_codes", False))
-    show_report(report)
+    show_report(report, lang)
     if report.suggested_codes:
         st.checkbox(t("data_apply_codes", lang, n=len(report.suggested_codes)), key="data_apply_codes")
-    if report.villages is not None and not report.errors:
-        if st.button(t("data_confirm", lang), key="data_confirm", type="primary"):
+    if report.villages is not None and not report.errors and st.button(t("data_confirm", lang), key="data_confirm",
+                                                                        type="primary"):
             version = ws.save_import(report, "villages", region.key)
-            saved("villages", version, report.rows_ok)
+            saved("villages", version, report.rows_ok, lang)
 
 
-def zones_section(ws, data) -> None:
+def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     upload = st.file_uploader(t("data_upload_zones", lang), type=ZONE_TYPES, key="data_upload_zones")
-    datum = datum_choice("data_zone_datum")
+    datum = datum_choice("data_zone_datum", lang)
     half_width = st.number_input(t("data_default_half_width", lang), min_value=0.1, max_value=50.0,
                                  value=DEFAULT_HALF_WIDTH_KM, step=0.5, key="data_half_width")
-    if upload is None or too_large(upload):
+    if upload is None or too_large(upload, lang):
         return
     content = upload.getvalue()
     mapping = None
     try:
         frame = read_vector(content, upload.name).frame
         mapping = mapping_editor(list(ZONE_ALIASES), guess_zone_mapping(frame),
-                                 [c for c in frame.columns if c != "geometry"], "zmap_")
+                                 [c for c in frame.columns if c != "geometry"], "zmap_", lang)
     except Exception:  # the report below says what is wrong with the file
         pass
     report = import_zone_file(content, upload.name, mapping=mapping, datum=datum, region_boundary=data.outline,
                               default_half_width_km=half_width)
-    show_report(report)
+    show_report(report, lang)
     if report.zones is not None and not report.errors:
         metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
-        st.dataframe(coverage_table(metrics), hide_index=True, width="stretch")
+        st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch")
         if st.button(t("data_confirm_zones", lang), key="data_confirm_zones", type="primary"):
             version = ws.save_import(report, "zones", region.key)
-            saved("zones", version, report.rows_ok)
+            saved("zones", version, report.rows_ok, lang)
 
 
-def coverage_table(metrics: pd.DataFrame) -> pd.DataFrame:
+def coverage_table(metrics: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("zone", lang): metrics["name_zh" if lang == "zh" else "name_en"],
         t("kind", lang): [t(f"zone_kind_{k}", lang) for k in metrics["kind"]],
@@ -143,7 +163,7 @@ def drawing_key(feature: dict) -> str:
     return hashlib.sha1(repr(feature.get("geometry")).encode()).hexdigest()[:10]
 
 
-def draw_section(ws, data) -> None:
+def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     """Draw valley polygons and belt lines; name them; see their coverage live; save, replace or delete."""
     st.caption(t("data_draw_help", lang))
     drawn: dict = st.session_state.setdefault("drawn_zones", {})  # drawing key -> {"feature", "attributes"}
@@ -189,16 +209,16 @@ def draw_section(ws, data) -> None:
         report = zones_from_drawings([drawn[k]["feature"] for k in keep], [drawn[k]["attributes"] for k in keep],
                                      datum=datum, region_boundary=data.outline)
         if report.errors:
-            show_report(report)
+            show_report(report, lang)
         elif report.zones is not None:
             st.markdown(f"**{t('data_live_coverage', lang, year=year)}**")
             metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
-            st.dataframe(coverage_table(metrics), hide_index=True, width="stretch", key="drawn_coverage")
+            st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch", key="drawn_coverage")
             if st.button(t("data_save_drawn", lang, n=len(report.zones)), key="data_save_drawn", type="primary"):
                 version = ws.save("zones", region.key, report.zones, source="drawn on the map")
                 drawn.clear()
                 st.session_state.pop("drawn_editor", None)
-                saved("zones", version, report.rows_ok)
+                saved("zones", version, report.rows_ok, lang)
     own = ws.read("zones", region.key)
     if own is not None and len(own):
         st.markdown(f"**{t('data_saved_zone_list', lang)}**")
@@ -209,33 +229,38 @@ def draw_section(ws, data) -> None:
             version = ws.save("zones", region.key, own.iloc[0:0].drop(columns="region"),
                               source="deleted on the data page",
                               delete_ids=[chosen])
-            saved("zones", version, 0)
+            saved("zones", version, 0, lang)
         if drawn and c2.button(t("data_replace_zone", lang), key="data_replace_zone"):
             last = list(drawn)[-1]
             attributes = {**drawn[last]["attributes"], "zone_id": chosen, "name_zh": names[chosen]}
             report = zones_from_drawings([drawn[last]["feature"]], [attributes], datum=datum,
                                          region_boundary=data.outline)
             if report.errors:
-                show_report(report)
+                show_report(report, lang)
             else:
                 version = ws.save("zones", region.key, report.zones, source="replaced on the data page")
                 drawn.pop(last)
-                saved("zones", version, 1)
+                saved("zones", version, 1, lang)
 
 
-if region is not None:
-    ws = workspace()
+def data_page(region: RegionRef | None, year: int, lang: str) -> None:
+    """Import villages or zones, draw zones, see the change log and undo, for one region's workspace layers."""
+    if region is None:
+        return
+    ws = cache.workspace()
     st.header(f"{t('data_title', lang)} · {region.name(lang)}")
     st.caption(t("data_workspace", lang, path=ws.path))
-    data = cached_region_data(region.key)
+    show_flash()
+    data = cache.region_data(region)
     section = st.radio(t("data_section", lang), SECTIONS, key="data_section", horizontal=True,
                        format_func=lambda s: t(f"data_section_{s}", lang))
-    {"villages": villages_section, "zones": zones_section, "draw": draw_section}[section](ws, data)
+    {"villages": villages_section, "zones": zones_section, "draw": draw_section}[section](ws, data, region, year,
+                                                                                         lang)
     st.subheader(t("data_history", lang))
     history = ws.history()
     if history:
         st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
-    if st.button(t("data_undo", lang), key="data_undo"):
-        undone = ws.undo_last()
-        cached_region_data.clear()
-        st.info(t("data_undone", lang, summary=undone["summary"]) if undone else t("data_nothing_to_undo", lang))
+    st.button(t("data_undo", lang), key="data_undo", on_click=undo, args=(lang,))
+
+
+data_page(**page_args())

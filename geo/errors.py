@@ -1,0 +1,56 @@
+"""Every exception geo raises, in one place: what went wrong is in the type, what to do about it in the message."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CRSError(ValueError):
+    """A layer has no CRS, or a CRS that the operation cannot use."""
+
+
+class RegistryError(ValueError):
+    """The registry file is malformed; the message names the entry and the field."""
+
+
+class BoundaryLookupError(LookupError):
+    """A region name or code matches no boundary, or more than one."""
+
+
+class WorkspaceError(RuntimeError):
+    """The workspace cannot be read or written; the message says which file and why."""
+
+
+@dataclass
+class Problem:
+    """One problem of one row (1-based, as a spreadsheet shows it) or of the whole table (row None)."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = "table" if self.row is None else f"row {self.row}"
+        return f"{where}{'' if self.column is None else f', {self.column}'}: {self.message}"
+
+
+class SchemaError(ValueError):
+    """A table does not fit its schema; .problems lists every problem found, not just the first."""
+
+    def __init__(self, name: str, problems: list[Problem]):
+        self.name = name
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{name}: {len(problems)} problem(s)\n{shown}{more}")
+
+
+
+class FileProblem(ValueError):
+    """A file that cannot be read as asked; carries its Message (str() is the English text and fix)."""
+
+    def __init__(self, key: str, **params):
+        from geo.i18n import Message
+
+        self.problem = Message(key, params)
+        fix = self.problem.fix()
+        super().__init__(self.problem.text() + (f": {fix}" if fix else ""))

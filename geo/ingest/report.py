@@ -1,0 +1,94 @@
+"""One report type for every import: each problem with where (row or feature), what and how to fix it, in zh and en.
+
+Message texts live in data/i18n/issues.toml (geo.i18n.Message renders them); errors block a save, warnings do not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+
+from geo.errors import FileProblem
+from geo.i18n import Message
+
+__all__ = ["FileProblem", "ImportReport", "Issue", "Message", "failed_import"]
+
+
+@dataclass
+class Issue:
+    """One problem of an import: where (row, 1-based as in a spreadsheet, or None), what, and how to fix it.
+
+    The text lives in data/i18n/issues.toml under `key`; message and fix are English, text(lang)/fix_text(lang)
+    give either UI language.
+    """
+
+    severity: str  # "error" blocks the import, "warning" does not
+    row: int | None
+    column: str | None
+    key: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    @property
+    def fix(self) -> str:
+        return self.fix_text("en")
+
+    def text(self, lang: str = "en") -> str:
+        return Message(self.key, self.params).text(lang)
+
+    def fix_text(self, lang: str = "en") -> str:
+        return Message(self.key, self.params).fix(lang)
+
+    def as_dict(self, lang: str = "en") -> dict:
+        return {"row": self.row, "column": self.column, "key": self.key, "message": self.text(lang),
+                "fix": self.fix_text(lang)}
+
+
+@dataclass
+class ImportReport:
+    """Everything found in one file, and the villages (or zones) when nothing blocks the import."""
+
+    file: str
+    mapping: dict[str, str]
+    issues: list[Issue] = field(default_factory=list)
+    rows_ok: int = 0
+    villages: gpd.GeoDataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+    row_label: str = "row"  # "row" (spreadsheet rows, header = row 1) or "feature" (vector files, from 1)
+    suggested_codes: dict[int, str] = field(default_factory=dict)  # row -> NBS code for a name without one
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    def add(self, severity: str, row: int | None, column: str | None, key: str, **params) -> None:
+        self.issues.append(Issue(severity, row, column, key, params))
+
+    def add_message(self, severity: str, message: Message) -> None:
+        self.issues.append(Issue(severity, None, None, message.key, message.params))
+
+    def as_dict(self, lang: str = "en") -> dict:
+        return {"file": self.file, "mapping": self.mapping, "row_label": self.row_label,
+                "errors": [i.as_dict(lang) for i in self.errors],
+                "warnings": [i.as_dict(lang) for i in self.warnings],
+                "rows_ok": self.rows_ok, "suggested_codes": {str(k): v for k, v in self.suggested_codes.items()}}
+
+
+def failed_import(file_name: str, exc: Exception, *, reading: bool, row_label: str = "row",
+                  mapping: dict | None = None) -> ImportReport:
+    """Return a report whose one error is what stopped an import: a FileProblem's message, or any other exception
+    (never a stack trace in the UI)."""
+    report = ImportReport(file=file_name, mapping=mapping or {}, row_label=row_label)
+    if isinstance(exc, FileProblem):
+        report.add_message("error", exc.problem)
+    else:
+        report.add("error", None, None, "unreadable" if reading else "import_stopped",
+                   error=f"{type(exc).__name__}: {exc}")
+    return report
