@@ -11,13 +11,15 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall only when a requirements file changed since the last install.
-$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+$(VENV)/.installed-runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .  # geo, layers, briefing, views importable anywhere
 	$(BIN)/python -m geo.coverage.engine  # compile the engine's kernels once (~10 s), not at a planner's first query
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m geo.coverage.engine
 	touch $(VENV)/.installed-runtime $@
 
@@ -25,6 +27,7 @@ run: $(VENV)/.installed-runtime
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.maxUploadSize $${VALLEY_ATLAS_MAX_UPLOAD_MB:-200}
 
 test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # Unit tests only (no browser, no app server).

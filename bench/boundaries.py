@@ -4,14 +4,11 @@ Run: .venv/bin/python bench/boundaries.py   (prints a table; never asserted on t
 """
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]  # bench/coverage.py must not shadow `coverage`
-sys.path.insert(0, str(HERE.parent))
 
 import os  # noqa: E402
 

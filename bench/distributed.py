@@ -13,13 +13,10 @@ one; on a cluster the same graph runs on `dask.distributed` workers (Client(addr
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]  # coverage.py here must not shadow a package
-sys.path.insert(0, str(HERE.parent))
 
 import dask  # noqa: E402
 import dask_geopandas  # noqa: E402

@@ -4,16 +4,16 @@ Run: .venv/bin/python bench/rerun.py      (prints seconds; never asserted on tim
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]  # coverage.py here: not `coverage`
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from streamlit.testing.v1 import AppTest
 
-from conftest import app_test  # noqa: E402
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def app_test(timeout: float) -> AppTest:
+    return AppTest.from_file(APP, default_timeout=timeout)
 
 
 def timed(fn) -> float:

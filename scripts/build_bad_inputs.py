@@ -7,7 +7,6 @@ the village names are invented (示意村) except where a real NBS 2023 name is 
 from __future__ import annotations
 
 import io
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -18,7 +17,6 @@ import pyogrio
 import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from geo.boundaries import load_boundary  # noqa: E402
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02  # noqa: E402

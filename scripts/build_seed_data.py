@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,7 +45,6 @@ import shapely.ops
 from shapely.geometry import LineString, MultiPoint, Point
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from geo.boundaries import load_boundaries, load_boundary  # noqa: E402
 from geo.crs import CHINA_ALBERS, metric_crs  # noqa: E402

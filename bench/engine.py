@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
-import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -28,8 +27,6 @@ import shapely
 # This script's folder must not shadow the `coverage` package that numba probes for (the script is named
 # coverage.py, as the issue asks): swap it for the repository root.
 HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
 
 from geo.boundaries import division_index, load_boundaries  # noqa: E402
 from geo.coverage.engine import ZoneIndex  # noqa: E402
