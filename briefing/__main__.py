@@ -5,6 +5,8 @@ import argparse
 import sys
 import time
 
+from briefing.gis import EXPORT_DATUMS
+
 FORMATS = ("png", "pdf", "atlas", "xlsx", "gpkg", "geojson", "csv")
 
 
@@ -18,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dpi", type=int, default=200, help="PNG resolution")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
     parser.add_argument("--review-number", help="审图号 to print on the card")
-    parser.add_argument("--datum", choices=["wgs84", "gcj02"], default="wgs84", help="GIS exports' datum")
+    parser.add_argument("--datum", choices=EXPORT_DATUMS, default="wgs84", help="GIS exports' datum")
     parser.add_argument("--out", required=True, help="output file")
     parser.add_argument("--workspace", help="the workspace GeoPackage whose layers replace the bundled ones "
                                             "(default: the app's, $VALLEY_ATLAS_WORKSPACE or "

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from briefing.card import card_figure
 from briefing.fonts import use_cjk_font
 from geo.coverage.reconcile import published_vs_computed
-from geo.i18n import t
+from geo.i18n import localized, t
 from geo.region_data import RegionData
 
 COVER_ROWS = 18  # published figures listed on the cover (the computable ones first)
@@ -28,7 +28,7 @@ def _cover(data: RegionData, year: int, lang: str, today: date | None, pages: in
     published = published.assign(order=published["computed"].isna()).sort_values("order", kind="stable")
     figures = {f.id: f for f in data.region.figures}
     for row in published.head(COVER_ROWS).itertuples():
-        label = row.label_zh if lang == "zh" else row.label_en
+        label = localized(row, "label", lang)
         computed = "—" if row.computed is None or row.computed != row.computed else f"{row.computed:,.6g}"
         mark = "" if row.match is None or row.match != row.match else ("✓" if row.match else "✗")
         table_rows.append([label[:16], figures[row.figure].display_value(lang)[:18], computed, mark])

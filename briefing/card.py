@@ -21,7 +21,7 @@ from briefing.fonts import use_cjk_font
 from geo.boundaries import package_version
 from geo.coverage import gap_list, union_coverage, zone_metrics
 from geo.crs import metric_crs
-from geo.i18n import t
+from geo.i18n import localized, t
 from geo.region_data import RegionData
 from geo.style import STATUS_COLORS, zone_colors
 from geo.villages import village_status
@@ -100,7 +100,7 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
     # ------------------------------------------------------------------ title
     zone_name = ""
     if zone_id:
-        zone_name = " " + str(selected["name_zh" if lang == "zh" else "name_en"].iloc[0]) + " "
+        zone_name = " " + str(localized(selected, "name", lang).iloc[0]) + " "
     fig.text(0.03, 0.955, t("card_title", lang, region=data.region.name(lang), zone=zone_name, year=year),
              fontsize=20, va="top")
     fig.text(0.03, 0.905, t("card_subtitle", lang), fontsize=11, color="#444444", va="top")
@@ -149,7 +149,7 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
         for geom, color in zip(belts.geometry, [c for c, k in zip(colors, zones["kind"]) if k == "belt"]):
             gpd.GeoSeries([geom], crs=crs).plot(ax=ax, color=color, linewidth=2.5, zorder=5)
         if len(zones) <= MAX_LEGEND_ZONES:
-            names = zones["name_zh" if lang == "zh" else "name_en"]
+            names = localized(zones, "name", lang)
             for name, color, kind, hw in zip(names, colors, zones["kind"], zones["half_width_km"]):
                 label = f"{name}（±{hw:g} km）" if kind == "belt" else str(name)
                 legend_handles.append(Patch(facecolor=color, alpha=0.5, edgecolor=color, label=label))

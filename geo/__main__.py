@@ -8,7 +8,9 @@ import json
 import sys
 
 from geo.boundaries import BoundaryLookupError, load_boundary
+from geo.crs import DATUMS
 from geo.regions import load_registry
+from geo.zones import DEFAULT_HALF_WIDTH_KM
 
 
 def _regions(args) -> str:
@@ -56,7 +58,7 @@ def _metrics(args) -> str:
             raise ValueError("--format xlsx writes a file: give --out FILE.xlsx")
         from briefing.workbook import write_metrics_workbook  # the CLI is an entry point: it may use briefing
 
-        write_metrics_workbook(report, args.out)
+        write_metrics_workbook(report, args.out, lang=args.lang)
         return ""
     if args.out:
         with open(args.out, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="") as fh:
@@ -149,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="villages: CSV (UTF-8 / GBK detected), XLSX, GeoJSON, KML, GeoPackage or zipped "
                                 "Shapefile; zones: GeoJSON, KML, GeoPackage or zipped Shapefile")
     p.add_argument("--region", required=True, help="seed region id, 6-digit adcode or Chinese name")
-    p.add_argument("--datum", choices=["wgs84", "cgcs2000", "gcj02", "bd09"], default="wgs84",
+    p.add_argument("--datum", choices=DATUMS, default="wgs84",
                    help="datum of coordinates given in degrees (gcj02: 高德/腾讯, bd09: 百度)")
-    p.add_argument("--half-width-km", type=float, default=5.0, help="zones: half-width of belts without one")
+    p.add_argument("--half-width-km", type=float, default=DEFAULT_HALF_WIDTH_KM, help="zones: half-width of belts without one")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's messages")
     p.add_argument("--dry-run", action="store_true", help="validate only; nothing is written")
     p.add_argument("--workspace", help="the workspace GeoPackage to save to (replaces the region's layer; "

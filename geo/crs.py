@@ -192,6 +192,18 @@ def gk3_epsg(central_lon: float) -> int:
     return _GK3_FIRST_EPSG + (cm - _GK3_FIRST_CM) // 3
 
 
+def gk3_bands(lon) -> dict[int, np.ndarray]:
+    """Group positions by the CGCS2000 3-degree Gauss-Kruger zone nearest each longitude: {EPSG: positions}.
+
+    A county falls in one band; a province or the whole country in several, so that distances far from one
+    central meridian are not measured with its scale error (6-8 % at the edges of China).
+    """
+    lon = np.asarray(lon, dtype=float)
+    cm = np.clip(3 * np.round(lon / 3.0), _GK3_FIRST_CM, _GK3_LAST_CM).astype(int)
+    codes = _GK3_FIRST_EPSG + (cm - _GK3_FIRST_CM) // 3
+    return {int(code): np.flatnonzero(codes == code) for code in np.unique(codes)}
+
+
 def metric_crs(data) -> pyproj.CRS:
     """Return the CGCS2000 3-degree Gauss-Kruger CRS (metres) whose central meridian is nearest the data's centre."""
     crs = require_crs(data, "layer")

@@ -1,7 +1,7 @@
 """Every exception geo raises, in one place: what went wrong is in the type, what to do about it in the message."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class CRSError(ValueError):
@@ -26,7 +26,18 @@ class Problem:
 
     row: int | None
     column: str | None
-    message: str
+    key: str  # a message of data/i18n/issues.toml
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """Return what is wrong, in English (text(lang) for the UI's language)."""
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        from geo.i18n import Message
+
+        return Message(self.key, self.params).text(lang)
 
     def __str__(self) -> str:
         where = "table" if self.row is None else f"row {self.row}"

@@ -32,9 +32,10 @@ def pick(lang: str, zh, en):
 
 
 def localized(record, field_name: str, lang: str):
-    """Return record[f"{field_name}_zh"] or record[f"{field_name}_en"] for the language (a row, dict or object)."""
-    key = f"{field_name}_{'zh' if lang == 'zh' else 'en'}"
-    return getattr(record, key) if hasattr(record, key) and not isinstance(record, dict) else record[key]
+    """Return the language's variant of a field — record.name_zh or record.name_en for "name" — of an object, a
+    frame (a column), a row or a dict."""
+    key = f"{field_name}_{pick(lang, 'zh', 'en')}"
+    return record[key] if isinstance(record, dict) else getattr(record, key)
 
 
 # ---------------------------------------------------------------------- import messages (data/i18n/issues.toml)

@@ -7,11 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from geo.errors import RegistryError  # noqa: F401  (importable from geo.regions as before)
+from geo.i18n import localized, pick
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 REGISTRY_PATH = DATA_DIR / "regions.toml"
 SEEDS_DIR = DATA_DIR / "seeds"
-REGION_IDS = ("heishui", "yaan", "qu", "suining", "guizhou")
 _QUALIFIERS = {"about", "more than", "at least", "less than"}
 
 
@@ -26,7 +26,7 @@ class Source:
     date: str
 
     def title(self, lang: str = "zh") -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        return localized(self, "title", lang)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Figure:
     assumption: str | None = None  # what the comparison assumes beyond the article
 
     def label(self, lang: str = "zh") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return localized(self, "label", lang)
 
     @property
     def when(self) -> str:
@@ -61,7 +61,7 @@ class Figure:
     def display_value(self, lang: str = "zh") -> str:
         """Return the value as a reader sees it; a garbled figure shows its printed text, never a number."""
         if self.garbled:
-            return (f"原文乱码：“{self.raw}”" if lang == "zh" else f"garbled in source: “{self.raw}”")
+            return pick(lang, f"原文乱码：“{self.raw}”", f"garbled in source: “{self.raw}”")
         number = f"{self.value:,.0f}" if float(self.value).is_integer() else f"{self.value:,.3g}"
         prefix = {
             "about": ("约", "about "), "more than": ("", "more than "),
@@ -81,7 +81,7 @@ class Assumption:
     why: str
 
     def quantity(self, lang: str = "zh") -> str:
-        return self.quantity_zh if lang == "zh" else self.quantity_en
+        return localized(self, "quantity", lang)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Region:
     assumptions: tuple[Assumption, ...] = field(default_factory=tuple)
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return localized(self, "name", lang)
 
     def figure(self, figure_id: str) -> Figure:
         for fig in self.figures:
@@ -258,7 +258,7 @@ class RegionRef:
     seed: Region | None = None
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return localized(self, "name", lang)
 
     @property
     def figures(self) -> tuple[Figure, ...]:

@@ -15,8 +15,9 @@ class Report:
     name: str
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(row, column, message))
+    def add(self, row: int | None, column: str | None, key: str, **params) -> None:
+        """Record a problem: a message key of data/i18n/issues.toml and the values it is formatted with."""
+        self.problems.append(Problem(row, column, key, params))
 
     def raise_if_any(self) -> None:
         if self.problems:

@@ -41,7 +41,7 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
     required = [c for c in VILLAGE_COLUMNS if c not in OPTIONAL_COLUMNS and c != "geometry"]
     for column in required:
         if column not in frame.columns:
-            report.add(None, column, f"missing column '{column}'")
+            report.add(None, column, "schema_missing_column", column=column)
     report.raise_if_any()
 
     numeric = ["rural_population", *POOR_COLUMNS, *LIFTED_COLUMNS, "poor_households", "identified_year", "exit_year"]
@@ -49,44 +49,44 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
         as_number = pd.to_numeric(frame[column], errors="coerce")
         bad = as_number.isna() & frame[column].notna() & (frame[column].astype(str).str.strip() != "")
         for i in np.flatnonzero(bad.to_numpy()):
-            report.add(int(i) + 1, column, f"{frame[column].iloc[i]!r} is not a number")
+            report.add(int(i) + 1, column, "schema_not_number", value=repr(frame[column].iloc[i]))
         frame[column] = as_number
     frame["village_id"] = frame["village_id"].astype(str)
     for i in np.flatnonzero(frame["village_id"].duplicated(keep="first").to_numpy()):
-        report.add(int(i) + 1, "village_id", f"duplicate village id {frame['village_id'].iloc[i]!r}")
+        report.add(int(i) + 1, "village_id", "schema_duplicate_village", id=frame["village_id"].iloc[i])
     geom = frame.geometry
     not_point = ~geom.geom_type.isin(["Point"]) | geom.is_empty
     for i in np.flatnonzero(not_point.to_numpy()):
-        report.add(int(i) + 1, "geometry", f"a village needs a point, got {geom.iloc[i].geom_type if geom.iloc[i] else None}")
+        report.add(int(i) + 1, "geometry", "schema_not_point", kind=geom.iloc[i].geom_type if geom.iloc[i] else "—")
     points = ~not_point.to_numpy()
     x = np.where(points, geom.x.where(points), np.nan)
     y = np.where(points, geom.y.where(points), np.nan)
     for i in np.flatnonzero(points & ((np.abs(x) > 180) | (np.abs(y) > 90))):
-        report.add(int(i) + 1, "geometry", f"longitude {x[i]} / latitude {y[i]} out of range — swapped?")
+        report.add(int(i) + 1, "geometry", "schema_lonlat_range", lon=x[i], lat=y[i])
     for column in ["rural_population", *POOR_COLUMNS]:
         for i in np.flatnonzero((frame[column] < 0).to_numpy()):
-            report.add(int(i) + 1, column, f"{frame[column].iloc[i]} is negative")
+            report.add(int(i) + 1, column, "schema_negative", value=frame[column].iloc[i])
     over = frame[POOR_COLUMNS].max(axis=1) > frame["rural_population"]
     for i in np.flatnonzero(over.to_numpy()):
-        report.add(int(i) + 1, "poor", "poor population exceeds the rural population")
+        report.add(int(i) + 1, "poor", "schema_poor_exceeds_rural")
     frame["poverty_village"] = frame["poverty_village"].map(_as_bool)
     for i in np.flatnonzero(frame["poverty_village"].isna().to_numpy()):
-        report.add(int(i) + 1, "poverty_village", f"{villages['poverty_village'].iloc[i]!r} is not yes/no")
+        report.add(int(i) + 1, "poverty_village", "schema_not_yes_no", value=repr(villages["poverty_village"].iloc[i]))
     is_poor_village = frame["poverty_village"].fillna(False).astype(bool)
     no_year = is_poor_village & frame["identified_year"].isna()
     for i in np.flatnonzero(no_year.to_numpy()):
-        report.add(int(i) + 1, "identified_year", "a poverty village needs the year it was identified")
+        report.add(int(i) + 1, "identified_year", "schema_no_identified_year")
     early = frame["exit_year"].notna() & frame["identified_year"].notna() & \
         (frame["exit_year"] < frame["identified_year"])
     for i in np.flatnonzero(early.to_numpy()):
-        report.add(int(i) + 1, "exit_year", "exit year is before the year the village was identified")
+        report.add(int(i) + 1, "exit_year", "schema_exit_before_identified")
     bad_prov = ~frame["provenance"].isin(PROVENANCES)
     for i in np.flatnonzero(bad_prov.to_numpy()):
-        report.add(int(i) + 1, "provenance", f"{frame['provenance'].iloc[i]!r} is not one of {', '.join(PROVENANCES)}")
+        report.add(int(i) + 1, "provenance", "schema_provenance", value=repr(frame["provenance"].iloc[i]), allowed=", ".join(PROVENANCES))
     frame["code"] = _text(frame["code"]).str.strip()
     bad_code = (frame["code"] != "") & ~frame["code"].str.fullmatch(rf"\d{{{CODE_DIGITS}}}")
     for i in np.flatnonzero(bad_code.to_numpy()):
-        report.add(int(i) + 1, "code", f"code {frame['code'].iloc[i]!r} is not {CODE_DIGITS} digits")
+        report.add(int(i) + 1, "code", "schema_code_digits", code=frame["code"].iloc[i], digits=CODE_DIGITS)
     report.raise_if_any()
 
     frame["high_cold"] = frame["high_cold"].map(_as_bool).fillna(False).astype(bool)

@@ -21,6 +21,7 @@ PROVENANCES = ("published", "user", "illustrative")
 ZONE_COLUMNS = ["zone_id", "name_zh", "name_en", "kind", "half_width_km", "industries", "provenance", "source",
                 "color", "geometry"]
 MU_PER_KM2 = 1500.0  # 1 亩 = 666.67 m², so 1 km² = 1,500 亩
+DEFAULT_HALF_WIDTH_KM = 5.0  # a belt's half-width when none is given: the seed belts' published ±5 km
 MAX_HALF_WIDTH_KM = 50.0  # a belt wider than this is almost certainly a unit mistake (metres given as km)
 
 
@@ -31,7 +32,7 @@ def validate_zones(zones: gpd.GeoDataFrame, name: str = "zones") -> gpd.GeoDataF
         raise CRSError(f"{name} has no CRS; zones must say their CRS (WGS84 EPSG:4326 expected)")
     missing = [c for c in ZONE_COLUMNS if c not in zones.columns and c != "color"]
     for column in missing:
-        report.add(None, column, f"missing column '{column}'")
+        report.add(None, column, "schema_missing_column", column=column)
     report.raise_if_any()
     out = zones.to_crs(4326).copy()
     if "color" not in out.columns:
@@ -40,29 +41,29 @@ def validate_zones(zones: gpd.GeoDataFrame, name: str = "zones") -> gpd.GeoDataF
     seen = set()
     for i, row in enumerate(out.itertuples(index=False), start=1):
         if not isinstance(row.zone_id, str) or not row.zone_id:
-            report.add(i, "zone_id", f"zone id {row.zone_id!r} is empty or not text")
+            report.add(i, "zone_id", "schema_zone_id_empty", value=repr(row.zone_id))
         elif row.zone_id in seen:
-            report.add(i, "zone_id", f"duplicate zone id {row.zone_id!r}")
+            report.add(i, "zone_id", "schema_duplicate_zone", id=row.zone_id)
         seen.add(row.zone_id)
         if row.kind not in ZONE_KINDS:
-            report.add(i, "kind", f"kind {row.kind!r} is not one of {', '.join(ZONE_KINDS)}")
+            report.add(i, "kind", "schema_zone_kind", value=repr(row.kind), allowed=", ".join(ZONE_KINDS))
         if row.provenance not in PROVENANCES:
-            report.add(i, "provenance", f"provenance {row.provenance!r} is not one of {', '.join(PROVENANCES)}")
+            report.add(i, "provenance", "schema_provenance", value=repr(row.provenance), allowed=", ".join(PROVENANCES))
         geom = row.geometry
         if geom is None or geom.is_empty:
-            report.add(i, "geometry", "empty geometry")
+            report.add(i, "geometry", "schema_empty_geometry")
             continue
         if row.kind == "belt":
             if geom.geom_type not in ("LineString", "MultiLineString"):
-                report.add(i, "geometry", f"a belt needs a centreline (LineString), got {geom.geom_type}")
+                report.add(i, "geometry", "schema_belt_not_line", kind=geom.geom_type)
             hw = row.half_width_km
             if hw is None or not np.isfinite(hw) or hw < 0 or hw > MAX_HALF_WIDTH_KM:
-                report.add(i, "half_width_km", f"half-width {hw!r} km is not between 0 and {MAX_HALF_WIDTH_KM:g}")
+                report.add(i, "half_width_km", "schema_half_width", value=repr(hw), limit=f"{MAX_HALF_WIDTH_KM:g}")
         elif row.kind in ("valley", "county"):
             if geom.geom_type not in ("Polygon", "MultiPolygon"):
-                report.add(i, "geometry", f"a {row.kind} zone needs a polygon, got {geom.geom_type}")
+                report.add(i, "geometry", "schema_not_polygon", zone_kind=row.kind, kind=geom.geom_type)
             elif not geom.is_valid:
-                report.add(i, "geometry", f"invalid polygon ({shapely.is_valid_reason(geom)}); repair it with make_valid")
+                report.add(i, "geometry", "schema_invalid_polygon", reason=shapely.is_valid_reason(geom))
     report.raise_if_any()
     out["half_width_km"] = out["half_width_km"].astype(float)
     return out[ZONE_COLUMNS].reset_index(drop=True)

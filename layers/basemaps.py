@@ -10,6 +10,8 @@ from pathlib import Path
 import folium
 import xyzservices.providers as xyz
 
+from geo.i18n import localized
+
 BASEMAPS_PATH = Path(__file__).resolve().parent.parent / "data" / "basemaps.toml"
 
 
@@ -33,7 +35,7 @@ class Basemap:
     max_zoom: int = 19
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return localized(self, "name", lang)
 
 
 @lru_cache(maxsize=1)

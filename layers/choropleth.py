@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.i18n import localized
 from layers.boundaries import display_geometry
 
 YLORRD_5 = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd, 5 classes
@@ -40,7 +41,7 @@ def classify(values: pd.Series, k: int = 5) -> tuple[np.ndarray, list[float]]:
 
 
 def choropleth_layer(zones: gpd.GeoDataFrame, values: pd.Series, *, name: str, value_label: str,
-                     fmt: str = "{:,.0f}", datum: str = "wgs84", tolerance_deg: float = 0.0):
+                     fmt: str = "{:,.0f}", datum: str = "wgs84", tolerance_deg: float = 0.0, lang: str):
     """Return (feature group, legend rows) of zones coloured by a metric in 5 Fisher-Jenks classes (YlOrRd)."""
     from layers.legend import swatch
 
@@ -48,7 +49,7 @@ def choropleth_layer(zones: gpd.GeoDataFrame, values: pd.Series, *, name: str, v
     palette = YLORRD_5[-len(bounds):] if bounds else []
     colors = [palette[c] if c >= 0 else NO_DATA_COLOR for c in classes]
     shown = gpd.GeoDataFrame({
-        "zone_id": zones["zone_id"].to_numpy(), "name": zones["name_zh"].to_numpy(),
+        "zone_id": zones["zone_id"].to_numpy(), "name": localized(zones, "name", lang).to_numpy(),
         "value": [fmt.format(v) if pd.notna(v) else "—" for v in values], "color": colors,
     }, geometry=zones.geometry.to_numpy(), crs=zones.crs)
     group = folium.FeatureGroup(name=name, show=True)

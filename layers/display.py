@@ -4,9 +4,9 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
-from geo.crs import convert_coords, convert_datum, require_crs
+from geo.crs import DATUMS, convert_coords, convert_datum, require_crs
 
-DISPLAY_DATUMS = ("wgs84", "cgcs2000", "gcj02", "bd09")
+DISPLAY_DATUMS = DATUMS  # a basemap can be in any of them
 
 
 def to_display(frame, datum: str = "wgs84", *, name: str = "layer"):

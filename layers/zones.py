@@ -7,7 +7,7 @@ import folium
 import geopandas as gpd
 from shapely.ops import polylabel
 
-from geo.i18n import t
+from geo.i18n import localized, t
 from geo.style import zone_colors
 from geo.zones import corridors
 from layers.boundaries import display_geometry
@@ -18,7 +18,7 @@ MAX_LABELLED_ZONES = 20  # above this (e.g. 88 counties) names are in tooltips o
 
 def _properties(zones: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     flag = t("illustrative_short", lang)
-    names = zones["name_zh"] if lang == "zh" else zones["name_en"]
+    names = localized(zones, "name", lang)
     return gpd.GeoDataFrame({
         "zone_id": zones["zone_id"].to_numpy(),
         "name": [f"{n}（{flag}）" if p == "illustrative" else n for n, p in zip(names, zones["provenance"])],
@@ -62,7 +62,7 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
     if len(zones) <= MAX_LABELLED_ZONES:
-        names = zones["name_zh"] if lang == "zh" else zones["name_en"]
+        names = localized(zones, "name", lang)
         for name, color, point in zip(names, props["color"], _label_points(to_display(zones, datum))):
             folium.Marker(
                 location=[point.y, point.x],
@@ -93,7 +93,7 @@ def zone_legend_entries(zones: gpd.GeoDataFrame, lang: str) -> list[tuple[str, s
 
     if len(zones) == 0 or len(zones) > MAX_LABELLED_ZONES:
         return []
-    names = zones["name_zh"] if lang == "zh" else zones["name_en"]
+    names = localized(zones, "name", lang)
     rows = []
     for name, color, kind, hw in zip(names, zone_colors(zones), zones["kind"], zones["half_width_km"]):
         if kind == "belt":

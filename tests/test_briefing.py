@@ -174,6 +174,19 @@ def test_workbook_keeps_codes_as_text(real_heishui):
     assert "示意数据" not in str(sheet["A2"].value)
 
 
+def test_english_workbook_speaks_english_and_keeps_the_illustrative_flag(yaan):
+    import re
+
+    book = openpyxl.load_workbook(io.BytesIO(render_workbook(yaan, 2014, lang="en")))
+    assert book.sheetnames == ["Zones", "Union", "Gaps", "Published vs computed", "Villages", "About"]
+    rows = list(book["Zones"].iter_rows(values_only=True))
+    assert rows[0][0] == "Ya'an City, coverage in 2014: zones"
+    assert "Illustrative" in rows[1][0] and "示意" in rows[1][0]  # the 示意 mark is kept in English too
+    header = rows[2]
+    assert "Zone id" in header and "Poor population (people)" in header
+    assert not [h for h in header if h and re.search(r"[\u4e00-\u9fff]", str(h))], header
+
+
 def test_geopackage_opens_with_the_right_crs_and_counts(yaan, tmp_path):
     path = tmp_path / "yaan.gpkg"
     path.write_bytes(to_geopackage(export_layers(yaan, 2014)))

@@ -260,3 +260,21 @@ def test_area_does_not_depend_on_the_zones_input_crs(x0, y0, w, h):
     for crs in (4490, 32648, 3857):
         other = zones.to_crs(crs)
         assert zone_metrics(other, villages, 2014)["area_km2"].iloc[0] == pytest.approx(reference, rel=1e-6)
+
+
+def test_distances_far_from_the_zones_centre_are_measured_in_their_own_gauss_kruger_zone():
+    """全国: zones from Xinjiang to Heilongjiang. A gap in Xinjiang measured with one central meridian for the whole
+    country would be off by several per cent; in its own zone it agrees with the geodesic distance."""
+    from pyproj import Geod
+
+    west = shapely.box(80.0, 40.0, 80.2, 40.2)  # Xinjiang
+    east = shapely.box(126.0, 46.0, 126.2, 46.2)  # Heilongjiang
+    zones = validate_zones(gpd.GeoDataFrame({
+        "zone_id": ["w", "e"], "name_zh": ["西", "东"], "name_en": ["W", "E"], "kind": "valley",
+        "half_width_km": np.nan, "industries": [[], []], "provenance": "user", "source": "test",
+    }, geometry=[west, east], crs=4326))
+    villages = make_villages([(0, 0), (0, 0)]).set_geometry(gpd.points_from_xy([80.5, 126.5], [40.1, 46.1], crs=4326))
+    got = distance_to_zones_m(zones, villages)["distance_m"].to_numpy()
+    geod = Geod(ellps="GRS80")
+    want = [geod.inv(80.2, 40.1, 80.5, 40.1)[2], geod.inv(126.2, 46.1, 126.5, 46.1)[2]]
+    assert got == pytest.approx(want, rel=0.002), (got, want)

@@ -211,3 +211,30 @@ def test_villages_from_a_projected_geopackage_are_reprojected_and_keep_their_dat
     assert np.allclose(report.villages.geometry.x, [102.99, 103.10], atol=1e-7)  # no GCJ-02 shift applied
     assert any(w.key == "datum_ignored" for w in report.warnings)
     assert any(w.key == "note_reprojected" for w in report.warnings)
+
+
+def test_missing_year_columns_are_filled_and_the_report_says_how():
+    text = "村名,经度,纬度,户籍人口,贫困村,2015,2018\n示意村A,102.99,32.07,800,是,120,10\n"
+    report = import_villages(read_table(text.encode(), "v.csv"), file_name="v.csv", region_boundary=HEISHUI)
+    assert not report.errors, messages(report)
+    filled = [i for i in report.warnings if i.key == "wide_years_filled"]
+    assert len(filled) == 1 and filled[0].params == {"carried": "2016、2017、2019、2020", "zeroed": "2014"}
+    row = report.villages.iloc[0]
+    assert (row["poor_2014"], row["poor_2016"], row["poor_2017"], row["poor_2019"]) == (0, 120, 120, 10)
+    assert "2016" in filled[0].text("zh") and "沿用" in filled[0].text("zh")
+
+
+def test_all_years_given_fills_nothing():
+    report = import_villages(read_table(GOOD.encode(), "v.csv"), file_name="v.csv", region_boundary=HEISHUI)
+    assert [i.key for i in report.warnings].count("wide_years_filled") == 1  # GOOD gives 2014 and 2018 only
+    full = "村名,经度,纬度,户籍人口,贫困村," + ",".join(map(str, range(2014, 2021))) + \
+        "\n示意村A,102.99,32.07,800,是," + ",".join(["10"] * 7) + "\n"
+    report = import_villages(read_table(full.encode(), "v.csv"), file_name="v.csv", region_boundary=HEISHUI)
+    assert "wide_years_filled" not in [i.key for i in report.warnings]
+
+
+def test_an_empty_mapping_maps_nothing_instead_of_the_guess():
+    table = read_table(GOOD.encode(), "v.csv")
+    report = import_villages(table, file_name="v.csv", mapping={})
+    assert report.errors and report.mapping == {}
+    assert import_villages(table, file_name="v.csv").mapping["name"] == "村名"  # no mapping given: guessed

@@ -172,12 +172,29 @@ def test_choropleth_classes_and_legend():
     assert len(bounds) == 5 and bounds[-1] == 101 and classes.min() == 0 and classes.max() == 4
     data = load_region_data("heishui")
     values = pd.Series(range(6), index=data.zones.index, dtype=float)
-    group, rows = choropleth_layer(data.zones, values, name="c", value_label="v")
+    group, rows = choropleth_layer(data.zones, values, name="c", value_label="v", lang="zh")
     assert len(rows) == 5
     fmap = atlas_map(data.outline)
     group.add_to(fmap)
     html = render(fmap)
     assert YLORRD_5[-1] in html and YLORRD_5[0] in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_choropleth_tooltips_name_zones_in_the_ui_language(lang):
+    import pandas as pd
+
+    from geo.region_data import load_region_data
+    from layers.choropleth import choropleth_layer
+
+    data = load_region_data("heishui")
+    group, _ = choropleth_layer(data.zones, pd.Series(range(6), index=data.zones.index, dtype=float), name="c",
+                                value_label="v", lang=lang)
+    fmap = atlas_map(data.outline)
+    group.add_to(fmap)
+    names = {p["name"] for payload in geojson_payloads(render(fmap)) for p in
+             (f["properties"] for f in payload.get("features", [])) if "name" in p}
+    assert names == set(data.zones[f"name_{lang}"])
 
 
 def test_county_boundaries_carry_name_labels():

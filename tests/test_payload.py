@@ -61,7 +61,7 @@ def test_the_national_per_county_choropleth_fits_in_5_mb(all_counties):
     values = pd.Series(np.random.default_rng(0).integers(0, 5000, len(zones)), index=zones.index)
     fmap = atlas_map(load_boundary("100000"), basemap_id="none")
     group, rows = choropleth_layer(zones, values, name="贫困人口", value_label="贫困人口",
-                                   tolerance_deg=display_tolerance_deg(len(zones)))
+                                   tolerance_deg=display_tolerance_deg(len(zones)), lang="zh")
     group.add_to(fmap)
     size = html_bytes(fmap)
     assert 1 * MB < size <= 5 * MB, f"{size:,} bytes"

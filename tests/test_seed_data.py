@@ -11,7 +11,9 @@ import shapely
 
 from geo.crs import area_km2, metric_crs
 from geo.region_data import load_region_data
-from geo.regions import DATA_DIR, REGION_IDS, seed_region
+from geo.regions import DATA_DIR, load_registry, seed_region
+
+REGION_IDS = [r.id for r in load_registry().regions]  # the seed regions, from the registry
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_NAMES = set(pd.read_csv(DATA_DIR / "reference" / "seed_villages_nbs2023.csv", dtype=str)["name"])

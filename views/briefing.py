@@ -3,7 +3,8 @@ import re
 
 import streamlit as st
 
-from geo.i18n import t
+from briefing.gis import EXPORT_DATUMS
+from geo.i18n import localized, t
 from geo.regions import RegionRef
 from views import cache
 from views.state import page_args
@@ -24,7 +25,7 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
     data = cache.region_data(region)
     st.header(f"{t('briefing_title', lang)} · {region.name(lang)} · {year}")
     illustrative_notice(data, lang)
-    names = dict(zip(data.zones["zone_id"], data.zones["name_zh" if lang == "zh" else "name_en"]))
+    names = dict(zip(data.zones["zone_id"], localized(data.zones, "name", lang)))
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     zone_id = c1.selectbox(t("briefing_zone", lang), [ALL_ZONES, *names], key="briefing_zone",
                            format_func=lambda z: t("briefing_zone_all", lang) if z == ALL_ZONES else names[z])
@@ -61,7 +62,7 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
                                file_name(region.name(lang), "atlas", year, ".pdf"), "application/pdf",
                                key="download_atlas")
     st.subheader(t("briefing_gis", lang))
-    datum = st.radio(t("briefing_datum", lang), ["wgs84", "gcj02"], key="briefing_datum", horizontal=True,
+    datum = st.radio(t("briefing_datum", lang), list(EXPORT_DATUMS), key="briefing_datum", horizontal=True,
                      format_func=lambda d: t(f"briefing_datum_{d}", lang))
     exports = cache.table_exports(data, year, lang, datum)
     e1, e2, e3, e4 = st.columns(4)

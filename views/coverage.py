@@ -3,7 +3,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import t
+from geo.i18n import localized, t
 from geo.regions import RegionRef
 from views import cache
 from views.state import page_args
@@ -118,10 +118,9 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
     if report["published"]:
         st.subheader(t("published_vs_computed", lang))
         published = pd.DataFrame(report["published"])
-        label = "label_zh" if lang == "zh" else "label_en"
         figures = {f.id: f for f in region.figures}
         st.dataframe(pd.DataFrame({
-            t("figure", lang): published[label],
+            t("figure", lang): localized(published, "label", lang),
             t("published", lang): [figures[f].display_value(lang) for f in published["figure"]],
             t("computed", lang): [t("not_computable", lang) if pd.isna(c) else f"{c:,.6g}" for c in published["computed"]],
             t("match", lang): ["—" if pd.isna(m) else ("✓" if m else "✗") for m in published["match"]],

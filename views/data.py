@@ -5,11 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from geo.coverage import zone_metrics
-from geo.i18n import t
+from geo.crs import DATUMS
+from geo.i18n import localized, t
 from geo.ingest.files import max_upload_bytes, read_vector
 from geo.ingest.villages import HEADER_ALIASES, guess_mapping, import_village_file, read_village_upload
 from geo.ingest.zones import (
-    DEFAULT_HALF_WIDTH_KM,
     ZONE_ALIASES,
     guess_zone_mapping,
     import_zone_file,
@@ -17,6 +17,7 @@ from geo.ingest.zones import (
 )
 from geo.regions import RegionRef
 from geo.villages import POOR_COLUMNS
+from geo.zones import DEFAULT_HALF_WIDTH_KM
 from layers.boundaries import boundary_layer
 from layers.draw import draw_control
 from layers.zones import zones_layer
@@ -31,7 +32,7 @@ ZONE_TYPES = ["geojson", "json", "kml", "gpkg", "zip"]
 
 
 def datum_choice(key: str, lang: str) -> str:
-    return st.radio(t("data_datum", lang), ["wgs84", "cgcs2000", "gcj02", "bd09"], key=key, horizontal=True,
+    return st.radio(t("data_datum", lang), list(DATUMS), key=key, horizontal=True,
                     format_func=lambda d: t(f"datum_{d}", lang))
 
 
@@ -149,7 +150,7 @@ def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
 
 def coverage_table(metrics: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
-        t("zone", lang): metrics["name_zh" if lang == "zh" else "name_en"],
+        t("zone", lang): localized(metrics, "name", lang),
         t("kind", lang): [t(f"zone_kind_{k}", lang) for k in metrics["kind"]],
         t("villages_count", lang): metrics["villages"],
         t("poverty_villages", lang): metrics["poverty_villages"],

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import t
+from geo.i18n import localized, t
 from geo.regions import RegionRef
 from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
@@ -41,7 +41,7 @@ def inspect_panel(data, report, year: int, lang: str):
         status = village_status(data.villages.loc[[row.name]], year).iloc[0]
         position = data.villages.index.get_loc(row.name)
         m = data.membership
-        names = data.zones["name_zh" if lang == "zh" else "name_en"].to_numpy()
+        names = localized(data.zones, "name", lang).to_numpy()
         in_zones = "、".join(names[m.zone_pos[m.village_pos == position]]) or t("outside_zones", lang)
         st.markdown(f"**{t('panel_village', lang)}：{row['name']}**")
         st.dataframe(pd.DataFrame({"": [
@@ -141,7 +141,7 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
             values = pd.Series([z[metric] for z in report["zones"]], index=data.zones.index)
             group, rows = choropleth_layer(data.zones, values, name=t("layer_choropleth", lang, metric=t(metric, lang)),
                                            value_label=t(metric, lang), fmt=CHOROPLETH_METRICS[metric], datum=datum,
-                                           tolerance_deg=tolerance)
+                                           tolerance_deg=tolerance, lang=lang)
             group.add_to(fmap)
             entries += [("", t(metric, lang))] + rows
         elif "zones" in layers:

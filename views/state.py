@@ -16,6 +16,11 @@ LAYER_CHOICES = ("zones", "villages", "counties", "choropleth")
 DEFAULT_LAYERS = ["zones", "villages", "counties"]
 
 
+def default_region() -> str:
+    """Return the region a new session opens on: the registry's first seed region."""
+    return load_registry().regions[0].id
+
+
 def restore_state_from_url() -> None:
     """On a session's first run, copy the link's query parameters into the widgets' state (invalid ones ignored)."""
     if st.session_state.get(URL_RESTORED):
@@ -66,7 +71,7 @@ def restore_state_from_url() -> None:
 def state_query_params() -> dict[str, str]:
     """Return the shareable state (region, year, zone, basemap, layers, view, language, presentation) as parameters."""
     state = st.session_state
-    choice = state.get("region_choice", "heishui")
+    choice = state.get("region_choice", default_region())
     region = state.get("region_query", "") if choice == OTHER_REGION else choice
     out = {"region": region, "year": str(state.get("year", YEARS[0])), "basemap": state.get("basemap", "osm"),
            "lang": state.get("lang", DEFAULT_LANGUAGE), "layers": ",".join(state.get("layers", DEFAULT_LAYERS))}
@@ -129,7 +134,7 @@ def sidebar() -> str:
 
 def current_region() -> RegionRef | None:
     """Return the region chosen in the sidebar; show the lookup error and return None when it cannot be found."""
-    choice = st.session_state.get("region_choice", "heishui")
+    choice = st.session_state.get("region_choice", default_region())
     query = st.session_state.get("region_query", "") if choice == OTHER_REGION else choice
     if not query:
         st.info(t("region_query_help", current_lang()))

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from geo.coverage.membership import Membership, metric_crs_of, zone_membership
+from geo.crs import gk3_bands, gk3_epsg
 from geo.villages import poor_population, poverty_status
 from geo.zones import MU_PER_KM2, zone_area_km2
 
@@ -83,27 +84,29 @@ def distance_to_zones_m(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> 
     """Return each village's distance (m) to the nearest zone — 0 inside — and that zone's position.
 
     A belt's distance is the distance to its centreline minus its half-width (exact, not via a buffered polygon).
+    Each village is measured in the Gauss-Kruger zone of its own longitude (a province spans several).
     """
-    crs = metric_crs_of(zones, villages)
+    metric_crs_of(zones, villages)  # both layers must say their CRS
     n_v = len(villages)
     best = np.full(n_v, np.inf)
     nearest = np.full(n_v, -1, dtype=np.int64)
     if n_v and len(zones):
-        points = villages.geometry.to_crs(crs).values
-        shapes = zones.geometry.to_crs(crs).values
         is_belt = (zones["kind"] == "belt").to_numpy()
         widths_m = zones["half_width_km"].astype(float).to_numpy() * 1000.0
         polygon_pos = np.flatnonzero(~is_belt)
-        if len(polygon_pos):
-            tree = shapely.STRtree(shapes[polygon_pos])
-            (v, z), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
-            best[v] = dist
-            nearest[v] = polygon_pos[z]
-        for pos in np.flatnonzero(is_belt):
-            dist = np.maximum(shapely.distance(points, shapes[pos]) - widths_m[pos], 0.0)
-            closer = dist < best
-            best[closer] = dist[closer]
-            nearest[closer] = pos
+        for epsg, group in gk3_bands(villages.geometry.to_crs(4326).x.to_numpy()).items():
+            points = villages.geometry.iloc[group].to_crs(epsg).values
+            shapes = zones.geometry.to_crs(epsg).values
+            if len(polygon_pos):
+                tree = shapely.STRtree(shapes[polygon_pos])
+                (v, z), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
+                best[group[v]] = dist
+                nearest[group[v]] = polygon_pos[z]
+            for pos in np.flatnonzero(is_belt):
+                dist = np.maximum(shapely.distance(points, shapes[pos]) - widths_m[pos], 0.0)
+                closer = dist < best[group]
+                best[group[closer]] = dist[closer]
+                nearest[group[closer]] = pos
     return pd.DataFrame({"distance_m": best, "nearest_zone_pos": nearest}, index=villages.index)
 
 
@@ -139,10 +142,11 @@ def whatif_curve(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int,
     in_polygon = zone_membership(zones[~is_belt], villages).covered() if len(villages) else np.zeros(0, bool)
     belt_distance = np.full(len(villages), np.inf)
     if is_belt.any() and len(villages):
-        crs = metric_crs_of(zones, villages)
-        points = villages.geometry.to_crs(crs).values
-        for line in zones[is_belt].geometry.to_crs(crs).values:
-            belt_distance = np.minimum(belt_distance, shapely.distance(points, line))
+        metric_crs_of(zones, villages)
+        for epsg, group in gk3_bands(villages.geometry.to_crs(4326).x.to_numpy()).items():
+            points = villages.geometry.iloc[group].to_crs(epsg).values
+            for line in zones[is_belt].geometry.to_crs(epsg).values:
+                belt_distance[group] = np.minimum(belt_distance[group], shapely.distance(points, line))
     rows = []
     for width in widths_km:
         covered = in_polygon | (belt_distance <= float(width) * 1000.0)
@@ -174,8 +178,8 @@ def pairing(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int, *,
     columns = ["village_id", "name", "zone_id", "partner_id", "partner_name", "distance_km"]
     if not poor_flag.any():
         return pd.DataFrame(columns=columns)
-    crs = metric_crs_of(zones, villages)
-    xy = shapely.get_coordinates(villages.geometry.to_crs(crs).values)
+    metric_crs_of(zones, villages)
+    lonlat = shapely.get_coordinates(villages.geometry.to_crs(4326).values)
     partner = np.full(len(villages), -1, dtype=np.int64)
     partner_dist = np.full(len(villages), np.nan)
     for zone in np.unique(home[home >= 0]):
@@ -183,7 +187,11 @@ def pairing(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int, *,
         helpers = np.flatnonzero((home == zone) & ~poor_flag)
         if not len(needy) or not len(helpers):
             continue
-        d = np.hypot(xy[needy, None, 0] - xy[None, helpers, 0], xy[needy, None, 1] - xy[None, helpers, 1])
+        # measured in the Gauss-Kruger zone of the zone's own villages (a province spans several)
+        epsg = gk3_epsg(float(np.mean(lonlat[np.concatenate([needy, helpers]), 0])))
+        a = shapely.get_coordinates(villages.geometry.iloc[needy].to_crs(epsg).values)
+        b = shapely.get_coordinates(villages.geometry.iloc[helpers].to_crs(epsg).values)
+        d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
         order = np.argsort(d, axis=None, kind="stable")
         used_n, used_h = set(), set()
         for flat in order:

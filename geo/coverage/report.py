@@ -7,6 +7,7 @@ import pandas as pd
 
 from geo.coverage import gap_list, union_coverage, zone_metrics
 from geo.coverage.reconcile import published_vs_computed
+from geo.i18n import localized
 from geo.region_data import RegionData
 
 ZONE_FIELDS = ["zone_id", "name", "name_zh", "name_en", "kind", "half_width_km", "industries", "provenance",
@@ -34,7 +35,7 @@ def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
     """Return region, year, illustrative flag, per-zone rows, the union, the gap list and published vs computed."""
     membership = data.membership
     zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership)
-    zones.insert(1, "name", zones["name_zh"] if lang == "zh" else zones["name_en"])
+    zones.insert(1, "name", localized(zones, "name", lang))
     gaps = gap_list(data.zones, data.villages, year, membership=membership)
     published = published_vs_computed(data.region.figures, data.zones, data.villages, membership)
     return {

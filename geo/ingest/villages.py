@@ -125,7 +125,7 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     rows gives each table row's number in the file (default: spreadsheet rows, the header being row 1).
     A long-form table (one row per village and year, with a 年份/year column) is turned wide first.
     """
-    mapping = dict(mapping or guess_mapping(table.columns))
+    mapping = guess_mapping(table.columns) if mapping is None else dict(mapping)  # {} means: map nothing
     report = ImportReport(file=file_name, mapping=mapping, row_label=row_label)
     rows = np.arange(2, len(table) + 2) if rows is None else np.asarray(rows)
     if datum not in DATUMS:
@@ -218,13 +218,7 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
         "exit_year": numbers.get("exit_year", pd.Series([np.nan] * len(table))).to_numpy(),
         "provenance": "user",
     })
-    last = None
-    for _year, column_name in zip(YEARS, POOR_COLUMNS):
-        values = numbers.get(column_name)
-        if values is None:
-            values = last if last is not None else pd.Series([0] * len(table))
-        frame[column_name] = pd.Series(values).fillna(0).to_numpy()
-        last = pd.Series(values)
+    _fill_missing_years(frame, numbers, len(table), report)
     if frame["rural_population"].isna().all():
         frame["rural_population"] = frame[POOR_COLUMNS].max(axis=1)
         report.add("warning", None, "rural_population", "no_rural_population")
@@ -238,8 +232,29 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     except SchemaError as exc:
         for problem in exc.problems:
             report.add("error", None if problem.row is None else int(rows[problem.row - 1]), problem.column,
-                       "schema", message=problem.message)
+                       problem.key, **problem.params)
     return report
+
+
+def _fill_missing_years(frame: pd.DataFrame, numbers: dict, n_rows: int, report: ImportReport) -> None:
+    """Give every year a poor-population column: a missing year takes the previous year's figure, years before the
+    first given one are 0 — and the report says which years were filled and how (never silently)."""
+    last, carried, zeroed = None, [], []
+    given = [c for c in POOR_COLUMNS if c in numbers]
+    for year, column_name in zip(YEARS, POOR_COLUMNS):
+        values = numbers.get(column_name)
+        if values is None:
+            if last is None:
+                zeroed.append(year)
+                values = pd.Series([0] * n_rows)
+            else:
+                carried.append(year)
+                values = last
+        frame[column_name] = pd.Series(values).fillna(0).to_numpy()
+        last = pd.Series(values)
+    if given and (carried or zeroed) and not any(i.key == "one_poor_column" for i in report.issues):
+        report.add("warning", None, None, "wide_years_filled", carried="、".join(map(str, carried)) or "—",
+                   zeroed="、".join(map(str, zeroed)) or "—")
 
 
 def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: ImportReport):

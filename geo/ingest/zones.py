@@ -12,9 +12,10 @@ import pandas as pd
 import shapely
 
 from geo.crs import DATUMS, convert_datum
+from geo.errors import SchemaError
 from geo.ingest.files import read_vector
 from geo.ingest.villages import ImportReport, failed_import, normalise_header
-from geo.zones import MAX_HALF_WIDTH_KM, validate_zones
+from geo.zones import DEFAULT_HALF_WIDTH_KM, MAX_HALF_WIDTH_KM, validate_zones
 
 ZONE_ALIASES: dict[str, tuple[str, ...]] = {
     "zone_id": ("zone_id", "id", "编号", "代码", "fid_1"),
@@ -25,7 +26,6 @@ ZONE_ALIASES: dict[str, tuple[str, ...]] = {
     "half_width_km": ("half_width_km", "halfwidth", "半宽", "半宽km", "半宽公里", "缓冲半径", "缓冲半径km", "buffer_km"),
 }
 KIND_WORDS = {"valley": "valley", "沟域": "valley", "沟": "valley", "belt": "belt", "产业带": "belt", "带": "belt"}
-DEFAULT_HALF_WIDTH_KM = 5.0
 
 
 def guess_zone_mapping(frame: pd.DataFrame) -> dict[str, str]:
@@ -161,10 +161,9 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
     try:
         report.zones = validate_zones(zones, name=file_name)
         report.rows_ok = len(report.zones)
-    except ValueError as exc:
-        for problem in getattr(exc, "problems", []) or [exc]:
-            report.add("error", getattr(problem, "row", None), getattr(problem, "column", None), "schema",
-                       message=getattr(problem, "message", str(problem)))
+    except SchemaError as exc:
+        for problem in exc.problems:
+            report.add("error", problem.row, problem.column, problem.key, **problem.params)
     return report
 
 
