@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent  # on sys.path through pyproject.toml's [tool.pytest.ini_options]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -135,3 +137,24 @@ def fonts_rendering_in_frame(page, selector: str) -> dict[str, int]:
             fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": found["nodeId"]})["fonts"]
             return {f["familyName"]: f["glyphCount"] for f in fonts}
     raise AssertionError(f"no element in any frame matches {selector!r}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Debian Chromium (Playwright drives it), one per test module."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail("Debian chromium is not installed (.ci/run installs it): apt-get install chromium fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def map_frame(page):
+    """Return the frame of the st_folium component once Leaflet has drawn in it."""
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    return frame

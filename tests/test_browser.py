@@ -3,7 +3,7 @@ import os
 import shutil
 
 import pytest
-from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+from conftest import ARTIFACTS, CHROMIUM, StreamlitServer, map_frame
 
 pytestmark = pytest.mark.browser
 CJK_FAMILIES = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "Noto Sans SC")
@@ -16,24 +16,6 @@ def server():
     srv = StreamlitServer()
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
-def map_frame(page):
-    """Return the frame of the st_folium component once Leaflet has drawn in it."""
-    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
-    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
-    frame.locator(".leaflet-container").wait_for(timeout=60_000)
-    return frame
 
 
 def test_map_draws_the_county_outline_with_chinese_labels(server, browser):
