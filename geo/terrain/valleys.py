@@ -105,11 +105,11 @@ def _labels(downstream, order, pour, outlet_label):
 
 
 def _grid_adjacency(labels: np.ndarray, shape: tuple[int, int]) -> dict[tuple[int, int], int]:
-    """Return {(a, b): shared cell edges} between differently labelled 4-neighbours (labels ≥ 0)."""
+    """Return {(a, b): shared cell edges} between differently labelled 4-neighbours (label -1 = outside, ignored)."""
     grid = labels.reshape(shape)
     pairs = []
     for a, b in ((grid[:, :-1], grid[:, 1:]), (grid[:-1, :], grid[1:, :])):
-        keep = (a >= 0) & (b >= 0) & (a != b)
+        keep = (a != -1) & (b != -1) & (a != b)
         lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
         pairs.append(np.column_stack([lo, hi]))
     both = np.concatenate(pairs)
@@ -225,6 +225,42 @@ def _outlet_lookup(flow: Drainage, groups: np.ndarray) -> np.ndarray:
     return lookup
 
 
+def absorb_fragments(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Return labels where every zone is one 4-connected piece: detached pieces join the neighbour they share most with.
+
+    Slivers merged into an outlet group stay with that group's label even after a split moves the group's main
+    part elsewhere; this gives them to the zone around them.
+    """
+    from scipy.ndimage import label as connected
+
+    grid = labels.reshape(shape).copy()
+    for _ in range(50):
+        pieces = np.zeros(shape, dtype=np.int64)
+        offset = 0
+        for zone in np.unique(grid[grid >= 0]):
+            parts, n_parts = connected(grid == zone)
+            if n_parts > 1:
+                sizes = np.bincount(parts.ravel())[1:]
+                keep = int(np.argmax(sizes)) + 1
+                stray = (parts > 0) & (parts != keep)
+                pieces[stray] = parts[stray] + offset
+                offset += n_parts
+        if offset == 0:
+            break
+        adjacency = _grid_adjacency(np.where(pieces > 0, -3 - pieces, grid).ravel(), shape)
+        best: dict[int, tuple[int, int]] = {}
+        for (a, b), edges in adjacency.items():
+            for piece, other in ((a, b), (b, a)):
+                if piece <= -3 and other >= 0 and edges > best.get(piece, (0, -1))[0]:
+                    best[piece] = (edges, other)
+        if not best:
+            break
+        codes = -3 - pieces
+        for piece, (_, zone) in best.items():
+            grid[codes == piece] = zone
+    return grid.ravel()
+
+
 def label_polygons(labels: np.ndarray, dem_m: Dem, geometry: shapely.Geometry, *,
                    simplify: bool = True) -> list[shapely.Geometry]:
     """Return one polygon per label (0..k-1) in the metric CRS, outside cells given the nearest label, clipped."""
@@ -313,6 +349,7 @@ def derive_valley_zones(outline, dem: Dem, *, count: int | None = None, min_area
         labels, _ = split_at_pour_points(flow, groups, min_cells=min_cells, stream_cells=stream_cells,
                                          progress=report)
     report(0.75, "polygons")
+    labels = absorb_fragments(labels, dem_m.shape)
     polygons = label_polygons(labels, dem_m, geometry)
     zones = _zone_frame(polygons, labels, flow, geometry)
     report(1.0, "done")
