@@ -9,6 +9,7 @@ import sys
 
 from geo.boundaries import BoundaryLookupError, load_boundary
 from geo.regions import load_registry
+from geo.terrain.cli import add_parser as add_terrain_parser
 
 
 def _regions(args) -> str:
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", help="the workspace GeoPackage to save to (replaces the region's layer; "
                                        "undo from the data page)")
     p.set_defaults(run=_import)
+    add_terrain_parser(sub)
     return parser
 
 

@@ -133,24 +133,30 @@ def outlet_groups(flow: Drainage, *, min_cells: float, max_groups: int | None = 
         neighbours[a][b] = neighbours[a].get(b, 0) + edges
         neighbours[b][a] = neighbours[b].get(a, 0) + edges
     parent = {k: k for k in size}
+    rows, cols = np.divmod(np.flatnonzero(basin >= 0), flow.dem.shape[1])
+    weights = np.bincount(basin[basin >= 0], minlength=len(size)).astype(float)
+    centre = {k: (np.bincount(basin[basin >= 0], rows, len(size))[k] / weights[k],
+                  np.bincount(basin[basin >= 0], cols, len(size))[k] / weights[k]) for k in size}
 
     def too_many() -> bool:
         return max_groups is not None and len(size) > max_groups
 
     while len(size) > 1:
-        smallest = min(size, key=lambda k: (size[k], k))
-        if size[smallest] >= min_cells and not too_many():
+        candidates = [k for k in size if size[k] < min_cells] if not too_many() else list(size)
+        if not candidates:
             break
-        if not neighbours[smallest]:  # an island of the region with its own outlet: nothing to merge into
-            if not too_many():
-                break
-            others = [k for k in size if k != smallest]
-            if all(not neighbours[k] for k in others) or size[smallest] >= min_cells:
-                break
-            size[smallest] += 10 ** 12  # keep the island; merge the next smallest instead
-            continue
-        target = max(neighbours[smallest], key=lambda k: (neighbours[smallest][k], k))
-        size[target] += size.pop(smallest)
+        smallest = min(candidates, key=lambda k: (size[k], k))
+        if neighbours[smallest]:
+            target = max(neighbours[smallest], key=lambda k: (neighbours[smallest][k], k))
+        else:  # a detached part of the region (an exclave): join the nearest group
+            cy, cx = centre[smallest]
+            target = min((k for k in size if k != smallest),
+                         key=lambda k: ((centre[k][0] - cy) ** 2 + (centre[k][1] - cx) ** 2, k))
+        total = size[target] + size[smallest]
+        centre[target] = tuple((np.array(centre[target]) * size[target] + np.array(centre[smallest]) * size[smallest])
+                               / total)
+        size[target] = total
+        size.pop(smallest)
         parent[smallest] = target
         for other, edges in neighbours.pop(smallest).items():
             neighbours[other].pop(smallest, None)
@@ -345,7 +351,7 @@ def derive_valley_zones(outline, dem: Dem, *, count: int | None = None, min_area
         labels, _ = split_at_pour_points(flow, groups, count=int(count), stream_cells=stream_cells, progress=report)
     else:
         min_cells = min_area_km2 / flow.cell_km2
-        groups = outlet_groups(flow, min_cells=min(min_cells, SLIVER_SHARE * region_cells))
+        groups = outlet_groups(flow, min_cells=min_cells)
         labels, _ = split_at_pour_points(flow, groups, min_cells=min_cells, stream_cells=stream_cells,
                                          progress=report)
     report(0.75, "polygons")
