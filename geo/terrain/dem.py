@@ -51,8 +51,8 @@ class Dem:
     def bounds(self) -> tuple[float, float, float, float]:
         """Return (west, south, east, north) of the grid in its own CRS."""
         height, width = self.array.shape
-        west, north = self.transform * (0, 0)
-        east, south = self.transform * (width, height)
+        west, north = self.transform @ (0, 0)
+        east, south = self.transform @ (width, height)
         return min(west, east), min(south, north), max(west, east), max(south, north)
 
     @property
@@ -234,8 +234,8 @@ def reproject_dem(dem: Dem, crs, *, resolution: float | None = None, bounds=None
     if bounds is None:
         bounds = transform_bounds(_rio_crs(dem.crs), _rio_crs(target), *dem.bounds, densify_pts=21)
     west, south, east, north = bounds
-    width = max(1, math.ceil((east - west) / resolution))
-    height = max(1, math.ceil((north - south) / resolution))
+    width = max(1, math.ceil((east - west) / resolution - 1e-6))  # tolerate float error in exact multiples
+    height = max(1, math.ceil((north - south) / resolution - 1e-6))
     transform = Affine(resolution, 0.0, west, 0.0, -resolution, north)
     out = np.full((height, width), np.nan, dtype=np.float32)
     with warnings.catch_warnings():
@@ -256,7 +256,7 @@ def sample_dem(dem: Dem, lon, lat, *, method: str = "nearest") -> np.ndarray:
         x, y = lon, lat
     else:
         x, y = pyproj.Transformer.from_crs(WGS84, dem.crs, always_xy=True).transform(lon, lat)
-    col, row = ~dem.transform * (np.asarray(x), np.asarray(y))
+    col, row = ~dem.transform @ (np.asarray(x), np.asarray(y))
     return _sample_grid(dem.array, np.asarray(col), np.asarray(row), method)
 
 

@@ -89,6 +89,9 @@ def _display_grid(dem: Dem, max_side_px: int) -> Dem:
     west, south, east, north = transform_bounds(_rio_crs(dem.crs), _rio_crs(WEB_MERCATOR), *dem.bounds,
                                                 densify_pts=21)
     resolution = max(east - west, north - south) / max_side_px
+    # Trim the short side to whole pixels (under one pixel), so no row or column lies beyond the data.
+    east = west + math.floor((east - west) / resolution + 1e-6) * resolution
+    south = north - math.floor((north - south) / resolution + 1e-6) * resolution
     return reproject_dem(dem, WEB_MERCATOR, resolution=resolution, bounds=(west, south, east, north),
                         resampling="cubic")
 
@@ -164,7 +167,7 @@ def contour_lines(dem: Dem, *, interval_m: float | None = None, outline=None) ->
             if len(line) < 2:
                 continue
             cols, rws = line[:, 0] + 0.5, line[:, 1] + 0.5  # contourpy works on cell centres
-            xs, ys = dem.transform * (cols, rws)
+            xs, ys = dem.transform @ (cols, rws)
             rows.append((float(level), shapely.LineString(np.column_stack([xs, ys]))))
     frame = gpd.GeoDataFrame({"elevation_m": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs=dem.crs)
     frame = frame.to_crs(WGS84)

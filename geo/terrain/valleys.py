@@ -232,10 +232,11 @@ def _outlet_lookup(flow: Drainage, groups: np.ndarray) -> np.ndarray:
 
 
 def absorb_fragments(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Return labels where every zone is one 4-connected piece: detached pieces join the neighbour they share most with.
+    """Return labels where every zone is one 8-connected piece: detached pieces join the neighbour they share most with.
 
     Slivers merged into an outlet group stay with that group's label even after a split moves the group's main
-    part elsewhere; this gives them to the zone around them.
+    part elsewhere; this gives them to the zone around them. 8-connected, as D8 flow is: a tributary joining
+    through a diagonal step stays with its valley.
     """
     from scipy.ndimage import label as connected
 
@@ -244,7 +245,7 @@ def absorb_fragments(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         pieces = np.zeros(shape, dtype=np.int64)
         offset = 0
         for zone in np.unique(grid[grid >= 0]):
-            parts, n_parts = connected(grid == zone)
+            parts, n_parts = connected(grid == zone, structure=np.ones((3, 3), dtype=bool))
             if n_parts > 1:
                 sizes = np.bincount(parts.ravel())[1:]
                 keep = int(np.argmax(sizes)) + 1
@@ -265,6 +266,22 @@ def absorb_fragments(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         for piece, (_, zone) in best.items():
             grid[codes == piece] = zone
     return grid.ravel()
+
+
+def merge_small_zones(labels: np.ndarray, shape: tuple[int, int], min_cells: float) -> np.ndarray:
+    """Return labels (renumbered 0..k-1) with every zone under min_cells merged into its longest-bordering neighbour."""
+    grid = labels.copy()
+    while True:
+        ids, counts = np.unique(grid[grid >= 0], return_counts=True)
+        if ids.size <= 1 or counts.min() >= min_cells:
+            break
+        small = int(ids[np.argmin(counts)])
+        borders = {(b if a == small else a): n for (a, b), n in _grid_adjacency(grid, shape).items() if small in (a, b)}
+        if not borders:
+            break
+        grid[grid == small] = max(borders, key=lambda k: (borders[k], k))
+    _, compact = np.unique(grid, return_inverse=True)
+    return np.where(grid >= 0, compact.reshape(grid.shape) - (1 if (grid < 0).any() else 0), -1)
 
 
 def label_polygons(labels: np.ndarray, dem_m: Dem, geometry: shapely.Geometry, *,
@@ -356,6 +373,8 @@ def derive_valley_zones(outline, dem: Dem, *, count: int | None = None, min_area
                                          progress=report)
     report(0.75, "polygons")
     labels = absorb_fragments(labels, dem_m.shape)
+    if min_area_km2 is not None:
+        labels = merge_small_zones(labels, dem_m.shape, min_area_km2 / flow.cell_km2)
     polygons = label_polygons(labels, dem_m, geometry)
     zones = _zone_frame(polygons, labels, flow, geometry)
     report(1.0, "done")
@@ -384,7 +403,7 @@ def _zone_frame(polygons: list[shapely.Geometry], labels: np.ndarray, flow: Drai
             "elevation_mean_m": float(values.mean()) if values.size else np.nan,
             "slope_mean_deg": float(slopes.mean()) if slopes.size else np.nan,
         })
-    stats = pd.DataFrame(stats, index=frame.index)
+    stats = pd.DataFrame(stats, index=frame.index).round(2)
     stats["relief_m"] = stats["elevation_max_m"] - stats["elevation_min_m"]
     frame = frame.join(stats)
     frame["area_km2"] = area_km2(frame)
