@@ -27,7 +27,12 @@ def main() -> None:
     from geo.terrain.dem import region_dem
     from geo.terrain.hillshade import terrain_image
     from geo.terrain.valleys import (
-        _outline_geometry, boundary_elevation_excess_m, derive_valley_zones, metric_dem, region_mask, tiling_quality,
+        _outline_geometry,
+        boundary_elevation_excess_m,
+        derive_valley_zones,
+        metric_dem,
+        region_mask,
+        tiling_quality,
     )
 
     outline = load_boundary(REGION)
