@@ -202,6 +202,10 @@ def test_user_dem_in_a_projected_crs_is_read_and_reprojected(tmp_path):
     assert np.allclose(sample_dem(wgs, lon, lat, method="bilinear"), formula(x, y), atol=1.0)
     assert np.allclose(sample_elevation(lon, lat, user_dem=tmp_path / "user.tif", method="bilinear"), formula(x, y),
                        atol=0.01)
+    image = terrain_image(native, max_side_px=256)  # a projected DEM renders onto WGS84 bounds
+    (south, west), (north, east) = image.bounds
+    assert west <= bounds[0] and east >= bounds[2] and south <= bounds[1] and north >= bounds[3]
+    assert east - west < 1.0
 
 
 def test_user_dem_that_misses_the_region_is_refused(tmp_path):
