@@ -10,6 +10,7 @@ import sys
 from geo.boundaries import BoundaryLookupError, load_boundary
 from geo.crs import DATUMS
 from geo.regions import load_registry
+from geo.terrain.cli import add_parser as add_terrain_parser
 from geo.zones import DEFAULT_HALF_WIDTH_KM
 
 
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", help="the workspace GeoPackage to save to (replaces the region's layer; "
                                        "undo from the data page)")
     p.set_defaults(run=_import)
+    add_terrain_parser(sub)
     return parser
 
 

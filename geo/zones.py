@@ -17,7 +17,7 @@ from geo.crs import CRSError, area_km2, metric_crs, require_crs
 from geo.schema import Report
 
 ZONE_KINDS = ("valley", "belt", "county")  # county: an administrative area used as a zone (province scale)
-PROVENANCES = ("published", "user", "illustrative")
+PROVENANCES = ("published", "user", "illustrative", "derived")  # derived: computed from data (e.g. a DEM)
 ZONE_COLUMNS = ["zone_id", "name_zh", "name_en", "kind", "half_width_km", "industries", "provenance", "source",
                 "color", "geometry"]
 MU_PER_KM2 = 1500.0  # 1 亩 = 666.67 m², so 1 km² = 1,500 亩
