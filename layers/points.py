@@ -153,7 +153,6 @@ class PointsLayer(JSCSSMixin, Layer):
             var {{ this.get_name() }} = L.valleyPoints({{ this.payload_js }}, {{ this.options|tojavascript }});
         {% endmacro %}
     """)
-    default_js = [(POINTS_ASSET, f"{STATIC_URL}/{LOCAL_ASSETS[POINTS_ASSET]}")]
 
     def __init__(self, lon, lat, classes, styles: Sequence[PointStyle], *, name: str | None = None,
                  extent: Sequence[float] | None = None, names=None, ids=None, draw_order: Sequence[int] | None = None,
@@ -161,6 +160,7 @@ class PointsLayer(JSCSSMixin, Layer):
                  control: bool = True):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "ValleyPoints"
+        self.default_js = [(POINTS_ASSET, f"{STATIC_URL}/{LOCAL_ASSETS[POINTS_ASSET]}")]
         lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
         classes = np.asarray(classes)
         if not (len(lon) == len(lat) == len(classes)):

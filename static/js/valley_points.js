@@ -319,6 +319,7 @@
             this.drawCount++;
             this.lastDraw = {ms: performance.now() - start, visible: nv, dense: dense, at: performance.now(),
                 count: this.drawCount};
+            if (this.drawCount === 1) { this.firstDraw = this.lastDraw; }
             this.fire('redraw', this.lastDraw);
         },
 
