@@ -35,7 +35,8 @@ from layers.villages import GAP_RING, STATUS_CODES
 POINTS_ASSET = "valley_points_js"  # the layer's script, served from static/ (see layers/assets.LOCAL_ASSETS)
 UINT32_MAX_POINTS = 650_000  # up to this many points (every real village list, China's 620,573 too): uint32, mm
 TEXT_MAX_BYTES = 2_000_000  # names (tooltips), then ids (clicks) go into the page while they fit (UTF-8 bytes)
-METRES_PER_DEGREE = 111_320.0  # a degree of latitude, or of longitude on the equator (an upper bound, m)
+WGS84_A, WGS84_E2 = 6_378_137.0, 0.00669437999014  # ellipsoid semi-major axis (m) and first eccentricity squared
+METRES_PER_DEGREE_LAT = 111_700.0  # a degree of latitude is 110,574-111,694 m: an upper bound
 WORLD_TILE_PX = 256  # Web Mercator: the world is 256 * 2**zoom pixels wide
 MAX_MERCATOR_LAT = 85.0511287798  # Web Mercator's latitude limit (degrees), as Leaflet
 
@@ -109,7 +110,10 @@ def dequantise(qx, qy, extent: Sequence[float], bits: int) -> tuple[np.ndarray, 
 def quantisation_error_m(extent: Sequence[float], bits: int) -> float:
     """Return the largest distance (m) between a point inside extent and its quantised position (an upper bound)."""
     step_x, step_y = _steps(extent, bits)
-    return math.hypot(step_x / 2, step_y / 2) * METRES_PER_DEGREE
+    miny, maxy = extent[1], extent[3]
+    widest = 0.0 if miny <= 0 <= maxy else math.radians(min(abs(miny), abs(maxy)))  # parallels shrink poleward
+    metres_per_degree_lon = math.radians(WGS84_A * math.cos(widest) / math.sqrt(1 - WGS84_E2 * math.sin(widest) ** 2))
+    return math.hypot(step_x / 2 * metres_per_degree_lon, step_y / 2 * METRES_PER_DEGREE_LAT)
 
 
 def _b64(array: np.ndarray) -> str:
