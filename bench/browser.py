@@ -32,14 +32,14 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]  
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-import folium  # noqa: E402
-import geopandas as gpd  # noqa: E402
-import numpy as np  # noqa: E402
+import folium
+import geopandas as gpd
+import numpy as np
+from conftest import CHROMIUM, CHROMIUM_ARGS
 
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from layers.assets import STATIC_DIR, STATIC_URL, use_local_assets  # noqa: E402
-from layers.points import nearest_village, village_points_layer  # noqa: E402
-from layers.villages import villages_layer  # noqa: E402
+from layers.assets import STATIC_DIR, STATIC_URL, use_local_assets
+from layers.points import nearest_village, village_points_layer
+from layers.villages import villages_layer
 
 GUIZHOU = (103.6, 24.6, 109.6, 29.2)  # synthetic villages' extent (degrees): about 贵州
 YEAR = 2016
@@ -57,7 +57,7 @@ new MutationObserver((records, observer) => {
 }).observe(document, {childList: true, subtree: true});
 """
 MOVE_AND_PAINT = """async ([kind]) => {
-    const map = %s;
+    const map = FIND_MAP;
     const frame = () => new Promise(r => requestAnimationFrame(() => r()));
     await frame(); await frame();
     const t0 = performance.now();
@@ -65,7 +65,7 @@ MOVE_AND_PAINT = """async ([kind]) => {
     else { map.panBy([300, 200], {animate: false}); }
     await frame(); await frame();
     return (performance.now() - t0) / 1000;
-}""" % FIND_MAP
+}""".replace("FIND_MAP", FIND_MAP)
 
 
 def synthetic_villages(count: int, seed: int = 0) -> gpd.GeoDataFrame:
@@ -165,12 +165,12 @@ def click_identifies(page, villages: gpd.GeoDataFrame, target: int) -> bool:
     """Zoom to a village at zoom 14, click it with the mouse; True when the layer and the server both name it."""
     zoom = 14
     where = page.evaluate("""async ([i, zoom]) => {
-        const map = %s, layer = L.valleyPoints.registry.villages, ll = layer.latLngOf(i);
+        const map = FIND_MAP, layer = L.valleyPoints.registry.villages, ll = layer.latLngOf(i);
         map.setView(ll, zoom, {animate: false});
         await new Promise(r => requestAnimationFrame(() => r()));
         const p = map.latLngToContainerPoint(ll), box = map.getContainer().getBoundingClientRect();
         return [p.x + box.left, p.y + box.top];
-    }""" % FIND_MAP, [target, zoom])
+    }""".replace("FIND_MAP", FIND_MAP), [target, zoom])
     page.mouse.click(*where)
     clicked = page.evaluate("() => L.valleyPoints.registry.villages.featureOf(L.valleyPoints.registry.villages.clicked)")
     lon, lat = clicked["geometry"]["coordinates"]
@@ -190,8 +190,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="va-bench-browser-"))
     server = LoopbackServer(folder)
     rng = np.random.default_rng(1)
-    header = (f"| layer | villages | payload MB | build s | first s | zoom s | pan s | heap MB | arrays MB | click |\n"
-              f"|---|---|---|---|---|---|---|---|---|---|")
+    header = ("| layer | villages | payload MB | build s | first s | zoom s | pan s | heap MB | arrays MB | click |\n"
+              "|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     print(header, flush=True)
     try:

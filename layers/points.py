@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 import folium
 import geopandas as gpd
 import numpy as np
+from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
@@ -200,6 +201,22 @@ class PointsLayer(JSCSSMixin, Layer):
     def payload_bytes(self) -> int:
         """Return the bytes the layer's data adds to the page (UTF-8)."""
         return len(self.payload_js.encode("utf-8"))
+
+
+class RecolourPoints(MacroElement):
+    """Give a PointsLayer already on the map (by its key) new classes: a year change sends one byte per point."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            L.valleyPoints.setClasses({{ this.key|tojson }}, {{ this.classes_b64|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, key: str, classes):
+        super().__init__()
+        self._name = "RecolourPoints"
+        self.key = key
+        self.classes_b64 = _b64(np.asarray(classes).astype(np.uint8))
 
 
 def village_classes(villages: gpd.GeoDataFrame, year: int, gap_ids=frozenset()) -> np.ndarray:

@@ -12,15 +12,25 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pytest
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, metres_between
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, metres_between
 from geo.crs import wgs84_to_gcj02
 from layers.assets import STATIC_DIR, asset_urls, use_local_assets
 from layers.points import (
-    TEXT_MAX_BYTES, UINT32_MAX_POINTS, PointsLayer, coordinate_bits, dequantise, nearest_village, quantisation_error_m,
-    quantise, village_classes, village_point_styles, village_points_layer,
+    TEXT_MAX_BYTES,
+    UINT32_MAX_POINTS,
+    PointsLayer,
+    RecolourPoints,
+    coordinate_bits,
+    dequantise,
+    nearest_village,
+    quantisation_error_m,
+    quantise,
+    village_classes,
+    village_point_styles,
+    village_points_layer,
 )
 
 MB = 1_000_000
@@ -282,14 +292,45 @@ def test_100k_villages_draw_and_a_hover_and_a_click_name_the_right_village(page_
         page.mouse.click(*where)
         clicked = page.evaluate("() => window.__clicked")
         page.screenshot(path=str(ARTIFACTS / "points_100k_hover.png"))
+        # a year change: new classes only; the same village is redrawn in its new colour
+        recolour = RecolourPoints("villages", np.full(len(villages), 0 if the_class(villages, target) else 2))
+        page.evaluate(f"() => {{ {recolour._template.module.script(recolour)} }}")
+        recoloured = page.evaluate(PIXEL_AT, where)
         browser.close()
     assert clicked["properties"]["village_id"] == f"v{target}" and clicked["properties"]["point_index"] == target
     lon, lat = clicked["geometry"]["coordinates"]
     assert nearest_village(villages, lon, lat, max_px=6, zoom=14) == villages.index[target]
     style = village_point_styles()[the_class(villages, target)]
-    assert "#%02x%02x%02x" % tuple(fill[:3]) == style.color, "the village's centre pixel is not its status colour"
+    assert "#{:02x}{:02x}{:02x}".format(*fill[:3]) == style.color, "the village's centre pixel is not its colour"
+    new_color = village_point_styles()[0 if the_class(villages, target) else 2].color
+    assert "#{:02x}{:02x}{:02x}".format(*recoloured[:3]) == new_color != style.color
     assert not refused and not errors, (refused, errors)
 
 
 def the_class(villages, i):
     return int(village_classes(villages.iloc[[i]], 2016)[0])
+
+
+def test_the_layer_passes_through_streamlit_folium_feature_groups():
+    """st_folium(feature_group_to_add=...) renders a group's children as script and loads their JS links."""
+    from streamlit_folium import _get_feature_group_string
+
+    fmap = folium.Map(tiles=None)
+    group = village_points_layer(synthetic_villages(50), 2016, key="villages")
+    script = _get_feature_group_string(group, fmap)
+    assert "L.valleyPoints({" in script
+    assert ".addTo(feature_group_feature_group_0)" in script
+    assert "map_div.addLayer(feature_group_feature_group_0)" in script
+    assert "/app/static/js/valley_points.js" in asset_urls(fmap)  # st_folium loads js links from the map's tree
+
+
+def test_recolouring_sends_only_the_classes():
+    villages = synthetic_villages(100_000)
+    recolour = RecolourPoints("villages", village_classes(villages, 2018))
+    fmap = folium.Map(tiles=None)
+    group = folium.FeatureGroup()
+    recolour.add_to(group)
+    group.add_to(fmap)
+    script = recolour._template.module.script(recolour)
+    assert 'L.valleyPoints.setClasses("villages", "' in script
+    assert len(script) < 100_000 * 4 / 3 + 200  # one byte per village, base64
