@@ -25,6 +25,7 @@ LOCAL_ASSETS: dict[str, str | None] = {
     "markerclusterdefaultcss": f"{MARKERCLUSTER}/MarkerCluster.Default.css",
     "leaflet_draw_js": f"{LEAFLET_DRAW}/leaflet.draw.js",
     "leaflet_draw_css": f"{LEAFLET_DRAW}/leaflet.draw.css",
+    "valley_points_js": "js/valley_points.js",  # our own canvas layer for many points (layers/points.py)
     "jquery": None,
     "bootstrap": None,
     "bootstrap_css": None,
