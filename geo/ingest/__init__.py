@@ -1,0 +1,1 @@
+"""Reading what planners actually bring: government spreadsheets, every coordinate form, registers."""
