@@ -139,11 +139,17 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
 
 
 def csv_text(sheet: Sheet) -> str:
-    lines = []
+    """Return the sheet as CSV text, quoted where needed (a DMS value holds '"'), trailing empty cells left out."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     for row in sheet.rows:
         cells = ["" if v is None else str(v) for v in row]
-        lines.append(",".join(f'"{c}"' if ("," in c or '"' in c) else c for c in cells).rstrip(","))
-    return "\n".join(lines) + "\n"
+        while cells and cells[-1] == "":
+            cells.pop()
+        writer.writerow(cells)
+    return buffer.getvalue()
 
 
 def toml_value(value) -> str:

@@ -37,7 +37,7 @@ HEADER_WORDS: tuple[str, ...] = (
     "人口", "户数", "户", "人数", "贫困", "脱贫", "年份", "年度", "是否", "退出", "出列", "识别", "面积", "海拔", "沟域",
     "产业带", "分区", "产业", "备注", "监测", "类型", "类别", "收入", "所属",
     "name", "village", "town", "township", "county", "code", "lon", "lng", "lat", "longitude", "latitude", "easting",
-    "northing", "population", "households", "poor", "year", "id", "area", "zone", "belt", "remark",
+    "northing", "population", "households", "poor", "year", "id", "area", "zone", "belt", "remark", "pointx", "pointy",
 )
 INDEX_HEADERS = ("序号", "编号", "序", "no", "no.", "#")  # a running row number, dropped when its values are integers
 GROUP_HEADERS = (  # columns whose blank cells carry the value above in a CSV (an XLSX uses merged cells instead)
@@ -52,6 +52,7 @@ UNIT_ROW = re.compile(  # a row above the header saying who filled the table in,
 
 _YEAR_LABEL = re.compile(r"(?:19|20)\d\d(?:年(?:末|底|度)?)?")
 _SPACE = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[_\-()（）\[\]【】:：/.]+")
 
 
 # ---------------------------------------------------------------------------------------------------- results
@@ -367,9 +368,9 @@ def find_header(cells: list[list[object]]) -> int | None:
 
     Each row is scored by how many of its cells look like header words, less the numbers it holds, plus how far
     the rows below it look like data (as many filled cells, not totals or notes); title, unit and blank rows do
-    not qualify.
+    not qualify. Without any header word, the first row of two or more texts above rows of data is the header.
     """
-    best, best_score = None, 0.0
+    best, best_score, fallback = None, 0.0, None
     for r in range(min(HEADER_SEARCH_ROWS, len(cells))):
         row = cells[r]
         filled = [_squash(v) for v in row if _squash(v)]
@@ -377,21 +378,24 @@ def find_header(cells: list[list[object]]) -> int | None:
             continue
         words = sum(_header_like(v) for v in filled)
         numbers = sum(parse_number(v).value is not None and not _YEAR_LABEL.fullmatch(v) for v in filled)
-        if words < 1 or words < min(2, len(filled)):
-            continue
         below = [cells[i] for i in range(r + 1, min(len(cells), r + 1 + BODY_PROBE_ROWS)) if _non_empty(cells[i])]
         data_like = [b for b in below if _body_reason(b, []) is None
                      and sum(1 for v in b if _squash(v)) >= max(2, math.ceil(len(filled) / 2))]
         body = len(data_like) / len(below) if below else 0.0
+        if words < min(2, len(filled)):
+            if fallback is None and numbers == 0 and body >= 0.8 and _body_reason(row, []) is None:
+                fallback = r
+            continue
         score = 2.0 * words - 2.0 * numbers + 3.0 * body + 0.5 * words / len(filled)
         if score > best_score:
             best, best_score = r, score
-    return best
+    return best if best is not None else fallback
 
 
 def _header_like(key: str) -> bool:
     if _YEAR_LABEL.fullmatch(key):
         return True
+    key = _PUNCTUATION.sub("", key)
     if len(key) > 24 or parse_number(key).value is not None:
         return False
     return any(key == w or (len(w) > 1 and w in key) for w in HEADER_WORDS)
