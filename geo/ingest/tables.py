@@ -428,9 +428,8 @@ def _body_reason(row: list[object], header_keys: list[str]) -> str | None:
     if not filled:
         return "row_skipped_blank"
     first = filled[0]
-    for cell in filled[:3]:
-        if cell in TOTAL_WORDS or cell.startswith(TOTAL_WORDS[:4]) or cell.endswith(("合计", "小计", "总计")):
-            return "row_skipped_total"
+    if any(_is_total(cell) for cell in filled[:3]):
+        return "row_skipped_total"
     if first.startswith(FOOTER_WORDS):
         return "row_skipped_footer"
     if _is_note(first):
@@ -441,10 +440,24 @@ def _body_reason(row: list[object], header_keys: list[str]) -> str | None:
     return None
 
 
-def _is_note(cell: str) -> bool:
-    if cell.startswith(("说明", "备注:", "备注：", "附注", "note:", "notes:")):
+NOTE_WORDS = ("填表说明", "说明", "备注", "附注", "注", "notes", "note")  # a note row starts "注：", "说明 1." …
+_NOTE_FOLLOWERS = ":：.、,，;；(（0123456789①②③④⑤"
+
+
+def _is_total(cell: str) -> bool:
+    """Tell a total ("合计", "合计（15个村）", "芦花镇小计") from a village named like one (合计村)."""
+    if cell in TOTAL_WORDS or cell.endswith(("合计", "小计", "总计")):
         return True
-    return cell.startswith("注") and (len(cell) == 1 or cell[1] in ":：.、,，(（0123456789①②③")
+    word = next((w for w in TOTAL_WORDS[:4] if cell.startswith(w)), None)
+    return word is not None and cell[len(word)] in _NOTE_FOLLOWERS
+
+
+def _is_note(cell: str) -> bool:
+    """Tell a note ("注：…", "说明：…", "注1.") from a village whose name starts the same way (注木村, 说明村)."""
+    for word in NOTE_WORDS:
+        if cell.startswith(word):
+            return len(cell) == len(word) or cell[len(word)] in _NOTE_FOLLOWERS
+    return False
 
 
 def _merge_filled(raw: RawSheet) -> list[list[object]]:
