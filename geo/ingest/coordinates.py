@@ -322,7 +322,7 @@ def detect_coordinate_system(x_values, y_values, x_header: str = "X", y_header: 
         east, north = (x, y) if easting == "x" else (y, x)
         for family, epsg, cm, zone, zones in _hypotheses(east, north):
             lon, lat = _unproject(east, north, family, epsg)
-            fit = _fit(lon, lat, family, cm)
+            fit = _fit(lon, lat, family, _point_meridians(east, family, cm))
             if fit == 0:
                 continue
             inside = None if region_bounds is None else _inside_share(lon, lat, region_bounds)
@@ -380,15 +380,22 @@ def _unproject(east: np.ndarray, north: np.ndarray, family: str, epsg: int) -> t
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def _fit(lon: np.ndarray, lat: np.ndarray, family: str, cm: float | None) -> float:
+def _point_meridians(east: np.ndarray, family: str, cm: float | None) -> np.ndarray | float | None:
+    """Return the central meridian (°E) each point is projected about: its prefix's zone, or the reading's."""
+    if family == "gk3_prefix":
+        return np.floor(east / 1e6) * 3.0
+    if family == "gk6_prefix":
+        return np.floor(east / 1e6) * 6.0 - 3.0
+    return cm
+
+
+def _fit(lon: np.ndarray, lat: np.ndarray, family: str, cm) -> float:
     """Return the share of points this reading puts in China and, for a zone, within the zone's width."""
     ok = np.isfinite(lon) & np.isfinite(lat)
     ok &= (lon >= CHINA_BOUNDS[0]) & (lon <= CHINA_BOUNDS[2]) & (lat >= CHINA_BOUNDS[1]) & (lat <= CHINA_BOUNDS[3])
-    if family in ("gk3", "gk6", "utm"):
-        half = 1.5 if family == "gk3" else 3.0
+    if family in ("gk3", "gk6", "utm", "gk3_prefix", "gk6_prefix"):
+        half = 1.5 if family.startswith("gk3") else 3.0
         ok &= np.abs(lon - cm) <= half + EDGE_TOLERANCE_DEG
-    elif family in ("gk3_prefix", "gk6_prefix"):
-        ok &= np.isfinite(lon)  # each point was unprojected in its own zone; the prefix says where
     return float(ok.mean())
 
 
