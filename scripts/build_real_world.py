@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -31,9 +32,7 @@ import pyproj
 import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from geo.boundaries import load_boundary  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the geo package, imported where it is used
 
 OUT = ROOT / "tests" / "data" / "real_world"
 SEED = 513228  # random positions are drawn from this seed
@@ -134,7 +133,10 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", content)
+            archive.writestr(fixed, content)
     return out.getvalue()
 
 
@@ -180,6 +182,8 @@ class Corpus:
         self.files: dict[str, bytes] = {}
         self.expected: dict[str, dict] = {}
         self.rng = np.random.default_rng(SEED)
+        from geo.boundaries import load_boundary
+
         self.boundary = load_boundary("513228")
         self.next_village = 1
 
@@ -439,6 +443,20 @@ def build_dms(corpus: Corpus) -> None:
                epsg=4326, swapped=True, truth_lon=list(lon), truth_lat=list(lat))
 
 
+def metres_text(value: float, style: str, decimals: int) -> str:
+    """Write metres as offices do: plain, grouped by spaces (34 575 310.812) or by commas (3,545,120.5)."""
+    if style == "spaced":
+        whole, fraction = f"{value:.{decimals}f}".split(".")
+        groups = []
+        while whole:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        return " ".join(groups) + "." + fraction
+    if style == "commas":
+        return f"{value:,.{decimals}f}"
+    return f"{value:.{decimals}f}"
+
+
 def build_projected(corpus: Corpus) -> None:
     """Projected metres in every form met in county offices."""
     specs = (  # file, epsg, headers (first, second), first column holds "north"/"east", text style, region, what
@@ -471,20 +489,8 @@ def build_projected(corpus: Corpus) -> None:
             lon, lat = corpus.heishui(count)
         east, north = project(lon, lat, epsg)
         decimals = 2 if epsg == 3857 else 3
-
-        def text(v: float) -> str:
-            if style == "spaced":
-                whole, frac = f"{v:.{decimals}f}".split(".")
-                groups = []
-                while whole:
-                    groups.insert(0, whole[-3:])
-                    whole = whole[:-3]
-                return " ".join(groups) + "." + frac
-            if style == "commas":
-                return f"{v:,.{decimals}f}"
-            return f"{v:.{decimals}f}"
-
-        pairs = [(text(n), text(e)) if first == "north" else (text(e), text(n)) for e, n in zip(east, north)]
+        pairs = [(metres_text(n, style, decimals), metres_text(e, style, decimals)) if first == "north" else
+                 (metres_text(e, style, decimals), metres_text(n, style, decimals)) for e, n in zip(east, north)]
         names = corpus.names(count)
         sheet = Sheet(Path(file_name).stem if file_name.endswith(".csv") else "Sheet1")
         if file_name.endswith(".xlsx"):
@@ -498,10 +504,10 @@ def build_projected(corpus: Corpus) -> None:
             table_rows(sheet, ["村名", *headers], [[n, a, b] for n, (a, b) in zip(names, pairs)])
             data = csv_text(sheet)
             dropped = []
-        expected = dict(category="projected", what=what, dropped_columns=dropped, filled={}, coordinates="projected",
-                        x_column=headers[0], y_column=headers[1], epsg=epsg,
-                        easting_column=headers[0] if first == "east" else headers[1], truth_lon=list(lon),
-                        truth_lat=list(lat))
+        expected = {"category": "projected", "what": what, "dropped_columns": dropped, "filled": {},
+                    "coordinates": "projected", "x_column": headers[0], "y_column": headers[1], "epsg": epsg,
+                    "easting_column": headers[0] if first == "east" else headers[1], "truth_lon": list(lon),
+                    "truth_lat": list(lat)}
         if region:
             expected["region"] = region
         corpus.add(file_name, data, sheet, **expected)

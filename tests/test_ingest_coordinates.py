@@ -6,9 +6,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.ingest.coordinates import (CoordinateProblem, detect_coordinate_system, from_wgs84, gk_epsg,
-                                    not_recognised_message, parse_angle, parse_angle_column, projected_columns,
-                                    read_angle, swapped_axis_messages, swapped_by_hemisphere, to_wgs84)
+from geo.ingest.coordinates import (
+    CoordinateProblem,
+    detect_coordinate_system,
+    from_wgs84,
+    gk_epsg,
+    not_recognised_message,
+    parse_angle,
+    parse_angle_column,
+    projected_columns,
+    read_angle,
+    swapped_axis_messages,
+    swapped_by_hemisphere,
+    to_wgs84,
+)
 from tests.conftest import metres_between
 
 ONE_HUNDREDTH_SECOND_DEG = 0.01 / 3600

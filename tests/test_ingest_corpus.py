@@ -10,8 +10,13 @@ import pytest
 import shapely
 
 from geo.boundaries import load_boundary
-from geo.ingest.coordinates import (detect_coordinate_system, parse_angle_column, projected_columns,
-                                    swapped_by_hemisphere, to_wgs84)
+from geo.ingest.coordinates import (
+    detect_coordinate_system,
+    parse_angle_column,
+    projected_columns,
+    swapped_by_hemisphere,
+    to_wgs84,
+)
 from geo.ingest.tables import parse_number, read_table_file
 from geo.reference import bare_name, village_list
 from tests.conftest import metres_between

@@ -8,8 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from geo.ingest.tables import (RawSheet, find_header, parse_number, parse_number_column, read_sheet,
-                               read_table_file, sheet_names)
+from geo.ingest.tables import (
+    RawSheet,
+    find_header,
+    parse_number,
+    parse_number_column,
+    read_sheet,
+    read_table_file,
+    sheet_names,
+)
 from geo.messages import FileProblem, Message
 
 

@@ -14,6 +14,7 @@ import io
 import math
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -237,7 +238,7 @@ def workbook_sheets(data: bytes, file_name: str) -> list[RawSheet]:
         raise FileProblem("file_empty", file=file_name)
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)  # not read-only: merged ranges are needed
-    except Exception as exc:  # a damaged or mislabelled file
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # damaged, or not an XLSX despite its name
         raise FileProblem("unreadable", error=f"{type(exc).__name__}: {exc}") from None
     sheets = []
     for sheet in book.worksheets:
