@@ -594,6 +594,14 @@ def main() -> None:
             lines.append(f"{toml_key(key)} = {toml_value(value)}")
         lines.append("")
     (OUT / "EXPECTED.toml").write_text("\n".join(lines), encoding="utf-8")
+    readme = ["# Real-world import corpus (illustrative)", "",
+              "Built by `scripts/build_real_world.py` (deterministic); what each file must give is in `EXPECTED.toml`",
+              "and `tests/test_ingest_corpus.py` checks it. Positions are random points in 黑水县 (or a box in 黑龙江 /",
+              "新疆); villages with figures have invented names (示意村NNN) and codes; the one file with real NBS 2023",
+              "names and codes carries no figures.", "", "| category | file | what |", "|---|---|---|"]
+    for name, entry in sorted(corpus.expected.items(), key=lambda item: (item[1]["category"], item[0])):
+        readme.append(f"| {entry['category']} | {name} | {entry['what']} |")
+    (OUT / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
     print(f"wrote {len(corpus.files)} files to {OUT.relative_to(ROOT)}")
 
 

@@ -208,6 +208,11 @@ def test_a_6_degree_zone_is_told_from_the_3_degree_zone_by_the_spread_of_its_eas
     assert best.epsg == 4507 and best.easting == "x"
 
 
+def test_angles_in_any_notation_are_read_as_degrees_by_the_detection():
+    best = detect_coordinate_system(["N32°4'1\"", "N32°5'"], ["E102°58'41.2\"", "E103°"], "经度", "纬度")[0]
+    assert (best.epsg, best.easting) == (4326, "y")
+
+
 def test_values_that_fit_nothing_give_no_reading_and_a_clear_message():
     assert detect_coordinate_system(["12", "15"], ["7", "3000"], "a", "b") == []
     assert detect_coordinate_system(["甲", ""], ["乙", ""], "a", "b") == []

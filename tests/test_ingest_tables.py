@@ -71,6 +71,8 @@ def test_a_government_sheet_reads_whole():
 def test_every_skipped_row_is_listed_with_its_reason_in_both_languages():
     table = read_table_file(xlsx(("村庄", GOVERNMENT, GOVERNMENT_MERGES)), "gov.xlsx")
     notes = table.messages()
+    assert notes[0][1].key == "header_found" and notes[0][1].text("en") == "the header is on row 3-4"
+    notes = notes[1:]
     assert [row for row, _ in notes[:6]] == [1, 2, 8, 9, 10, 11]
     total = dict(notes)[8]
     assert "row 8" in total.text("en") and "合计" in total.text("zh") and "1,413" in total.text("en")
@@ -86,6 +88,17 @@ def test_header_row_is_chosen_by_its_words_and_the_rows_below():
     cells = [["2019年度黑水县统计表"], [None], ["数据截至：2019年12月31日", "单位：人"], ["村名", "户籍人口", "贫困人口"],
              ["示意村A", "800", "12"], ["示意村B", "600", "3"]]
     assert find_header(cells) == 3
+
+
+def test_a_title_row_with_a_year_beside_it_is_not_the_header():
+    cells = [["黑水县贫困村基本情况统计表", None, "2019年"], ["村名", "经度", "纬度"], ["示意村A", "102.9", "32.1"],
+             ["示意村B", "102.8", "32.2"]]
+    assert find_header(cells) == 1
+
+
+def test_a_header_without_known_words_is_taken_above_rows_of_data():
+    table = read_table_file("标识,甲,乙\nA,1,2\nB,3,4\n".encode(), "t.csv")
+    assert table.header_rows == (1,) and list(table.frame.columns) == ["标识", "甲", "乙"]
 
 
 def test_a_data_row_is_not_taken_for_a_header():

@@ -289,10 +289,17 @@ def _to_geographic(epsg: int) -> pyproj.Transformer:
 
 
 def _values(values) -> np.ndarray:
+    """Return a column as floats: numbers and metres as text ("34 575 310.8 m"), or angles in any notation."""
     out = []
     for value in values:
         parsed = parse_number(value)
-        out.append(np.nan if parsed.value is None or parsed.unit not in ("", "m", "米") else parsed.value)
+        if parsed.value is not None and parsed.unit in ("", "m", "米"):
+            out.append(parsed.value)
+            continue
+        try:
+            out.append(read_angle(value).degrees if parsed.problem is not None else np.nan)
+        except CoordinateProblem:
+            out.append(np.nan)
     return np.array(out, dtype=float)
 
 
@@ -305,7 +312,8 @@ def detect_coordinate_system(x_values, y_values, x_header: str = "X", y_header: 
     a (min_lon, min_lat, max_lon, max_lat) box) where it puts them in the region — which is how a central meridian
     is proposed for eastings without a zone prefix. Ties go to CGCS2000 3° over 6°, Gauss-Krüger over UTM (unless
     the headers say UTM or easting/northing), and a 3° zone over the identical 6° zone.
-    Values may be numbers or text ("34 575 310.8", "3,545,120.5"); text that is not a number is left out.
+    Values may be numbers, text ("34 575 310.8", "3,545,120.5") or angles in any notation (102°58'41.2"); values
+    that are none of these are left out.
     """
     x = _values(x_values)
     y = _values(y_values)

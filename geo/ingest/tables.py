@@ -100,9 +100,10 @@ class TableRead:
     notes: list[Message] = field(default_factory=list)
 
     def messages(self) -> list[tuple[int | None, Message]]:
-        """Return every note of the read as (row or None, message), skipped rows first, in row order."""
-        out: list[tuple[int | None, Message]] = [
-            (s.row, Message(s.reason, {"row": s.row, "text": s.text})) for s in sorted(self.skipped)]
+        """Return every note of the read as (row or None, message): the header, skipped rows in order, columns."""
+        rows = "-".join(str(r) for r in (self.header_rows[0], self.header_rows[-1])[:len(self.header_rows)])
+        out: list[tuple[int | None, Message]] = [(self.header_rows[0], Message("header_found", {"rows": rows}))]
+        out += [(s.row, Message(s.reason, {"row": s.row, "text": s.text})) for s in sorted(self.skipped)]
         out += [(None, Message("column_dropped_index", {"column": c})) for c in self.dropped_columns]
         out += [(None, Message(f.reason, {"column": f.column, "cells": f.cells})) for f in self.filled_columns]
         return out + [(None, note) for note in self.notes]
