@@ -9,7 +9,8 @@ Everything is illustrative (示意数据): positions are random points inside �
 inside a box in 黑龙江 / 新疆 for the zones far from it; villages with figures have invented names (示意村NNN) and, in
 the register, invented codes under 513228 that the NBS 2023 list does not have. One register carries real NBS 2023
 names and codes and no figures at all, so that matching by code and by township + name can be tested; its 沙石多
-villages are written under the township's former name 沙石多乡 (沙石多镇 in the NBS 2023 and MCA 2025 lists).
+villages are written under 沙石多乡, the rename case of issue 13 (both the NBS 2023 and the MCA 2025 lists say 沙石多镇;
+what changed between those lists in 黑水县 is five township codes, e.g. 沙石多镇 513228105 -> 513228103).
 
 tests/data/real_world/EXPECTED.toml says, per file, what a reader must find: the sheet, header rows, the data rows and
 skipped rows (1-based, as Excel shows them), dropped and filled columns, numbers, and for coordinates the reading
@@ -541,8 +542,8 @@ def build_registers(corpus: Corpus) -> None:
     sheet.add("note", ["说明：村名、代码和数字均为示意，不对应任何真实村庄。"])
     corpus.add("register_illustrative.xlsx", xlsx_bytes([sheet]), sheet, category="register",
                what="建档立卡-style register, no coordinates: 乡镇, 村名, 12-digit 村代码 (as text), 贫困户数, 贫困人口, "
-                    "是否贫困村, 退出年份, 所属沟域 (several joined by 、); invented names and codes; 沙石多乡 is the "
-                    "former name of 沙石多镇", dropped_columns=["序号"], filled={}, coordinates="none",
+                    "是否贫困村, 退出年份, 所属沟域 (several joined by 、); invented names and codes; the township written "
+                    "沙石多乡 where both NBS 2023 and MCA 2025 say 沙石多镇", dropped_columns=["序号"], filled={}, coordinates="none",
                code_column="村代码", codes=codes, townships=towns,
                numbers={"贫困户数": [float(v) for v in households], "贫困人口": [float(v) for v in people]})
 
@@ -563,8 +564,8 @@ def build_registers(corpus: Corpus) -> None:
         expected_codes.append(code)
     corpus.add("register_real_names_codes.csv", csv_text(sheet), sheet, category="register",
                what="real NBS 2023 village names and codes of 黑水县 with NO figures (nothing is said about any real "
-                    "village); every third row has no code (match by township + name); 沙石多镇 written as its "
-                    "former name 沙石多乡", dropped_columns=[], filled={}, coordinates="none", code_column="村代码",
+                    "village); every third row has no code (match by township + name); 沙石多镇 written 沙石多乡, "
+                    "as the issue's rename case", dropped_columns=[], filled={}, coordinates="none", code_column="村代码",
                codes=written_codes, nbs_codes=expected_codes, townships=written_towns, real_names=True)
 
 
