@@ -235,3 +235,15 @@ def test_every_key_the_tables_use_is_in_the_catalogue():
                 "row_skipped_footer", "row_skipped_header_repeat", "column_dropped_index", "column_filled_merged",
                 "column_filled_blank", "sheet_chosen", "sheet_not_found", "no_header_found", "header_found"):
         Message(key, {})  # raises KeyError when missing
+
+
+def test_the_ingest_package_imports_without_streamlit():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import geo.ingest.tables, geo.ingest.coordinates, sys; "
+            "assert 'streamlit' not in sys.modules, 'streamlit was imported'")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
