@@ -21,26 +21,23 @@ import argparse
 import functools
 import http.server
 import os
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]  # coverage.py here: not `coverage`
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
-
 import folium
 import geopandas as gpd
 import numpy as np
-from conftest import CHROMIUM, CHROMIUM_ARGS
 
 from layers.assets import STATIC_DIR, STATIC_URL, use_local_assets
 from layers.points import nearest_village, village_points_layer
 from layers.villages import villages_layer
 
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"  # Debian's; see tests/conftest.py for the same flags
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
 GUIZHOU = (103.6, 24.6, 109.6, 29.2)  # synthetic villages' extent (degrees): about 贵州
 YEAR = 2016
 VIEWPORT = {"width": 1400, "height": 900}

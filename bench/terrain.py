@@ -8,14 +8,11 @@ tracemalloc (numpy arrays included) in a second run of the same derivation, plus
 from __future__ import annotations
 
 import resource
-import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
 
 REGION = "513228"
 COUNT = 6

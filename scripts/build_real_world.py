@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,6 @@ import pyproj
 import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the geo package, imported where it is used
 
 OUT = ROOT / "tests" / "data" / "real_world"
 SEED = 513228  # random positions are drawn from this seed
@@ -516,7 +514,7 @@ def build_projected(corpus: Corpus) -> None:
 
 def build_registers(corpus: Corpus) -> None:
     """建档立卡-style registers without coordinates."""
-    from geo.reference import village_list
+    from geo.ingest.reference import village_list
 
     nbs = village_list()
     # 8. an illustrative register: invented names and invented codes under 513228 (not in the NBS list)

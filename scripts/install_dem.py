@@ -19,10 +19,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from geo.terrain.install import (
     METEVA_VERSION,
     METEVA_WHEEL,

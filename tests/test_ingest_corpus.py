@@ -17,8 +17,8 @@ from geo.ingest.coordinates import (
     swapped_by_hemisphere,
     to_wgs84,
 )
+from geo.ingest.reference import bare_name, village_list
 from geo.ingest.tables import parse_number, read_table_file
-from geo.reference import bare_name, village_list
 from tests.conftest import metres_between
 
 CORPUS = Path(__file__).resolve().parent / "data" / "real_world"

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from geo.errors import FileProblem
+from geo.i18n import Message
 from geo.ingest.tables import (
     RawSheet,
     find_header,
@@ -17,7 +19,6 @@ from geo.ingest.tables import (
     read_table_file,
     sheet_names,
 )
-from geo.messages import FileProblem, Message
 
 
 def xlsx(*sheets) -> bytes:

@@ -19,8 +19,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from geo.i18n import Message
 from geo.ingest.tables import parse_number
-from geo.messages import Message
 
 Axis = Literal["lon", "lat"]
 # CGCS2000 Gauss-Krüger families in EPSG: first code, first central meridian (°E), zone width (°), first zone number
@@ -237,9 +237,10 @@ class Candidate:
         """Return "read as …" for the report, in both languages."""
         params = {"epsg": self.epsg, "northing": self.northing_header, "easting": self.easting_header}
         if self.family in ("gk3_prefix", "gk6_prefix"):
-            return Message(f"crs_read_as_{self.family}", {**params, "zone": self.zone, "cm": _cm(self)})
+            key = "crs_read_as_gk3_prefix" if self.family == "gk3_prefix" else "crs_read_as_gk6_prefix"
+            return Message(key, {**params, "zone": self.zone, "cm": _cm(self)})
         if self.family in ("gk3", "gk6"):
-            return Message(f"crs_read_as_{self.family}", {**params, "cm": _cm(self)})
+            return Message("crs_read_as_gk3" if self.family == "gk3" else "crs_read_as_gk6", {**params, "cm": _cm(self)})
         if self.family == "utm":
             return Message("crs_read_as_utm", {**params, "zone": self.zone})
         if self.family == "web_mercator":

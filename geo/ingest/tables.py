@@ -22,7 +22,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from geo.messages import FileProblem, Message
+from geo.errors import FileProblem
+from geo.i18n import Message
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # tried in order; GB18030 is a superset of GBK and GB2312
 MAX_ROWS = 2_000_000  # a village table longer than this is not a village table
