@@ -18,11 +18,9 @@ COVER_ROWS = 18  # published figures listed on the cover (the computable ones fi
 
 
 def _cover(data: RegionData, year: int, lang: str, today: date | None, pages: int) -> Figure:
-    fig, _ = card_figure(data, year, lang=lang, today=today)
-    fig.texts[0].set_text(t("atlas_cover_title", lang, region=data.region.name(lang), year=year))
-    # the cover's right column: the published-vs-computed table instead of the legend
-    for ax in fig.axes[2:]:
-        fig.delaxes(ax)
+    # the cover's right column holds the published-vs-computed table instead of the legend
+    fig, _ = card_figure(data, year, lang=lang, today=today, side_panel=False,
+                         title=t("atlas_cover_title", lang, region=data.region.name(lang), year=year))
     table_rows = []
     published = published_vs_computed(data.region.figures, data.zones, data.villages, data.membership)
     published = published.assign(order=published["computed"].isna()).sort_values("order", kind="stable")

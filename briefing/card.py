@@ -81,44 +81,65 @@ def _draw_underlay(ax, crs, source) -> bool:
 
 def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size: str = "a4", lang: str = "zh",
                 review_number: str | None = None, underlay=None, today: date | None = None,
-                figure: Figure | None = None) -> tuple[Figure, CardInfo]:
-    """Return the briefing card figure for a region (or one of its zones) in a year, and what was drawn."""
+                figure: Figure | None = None, title: str | None = None,
+                side_panel: bool = True) -> tuple[Figure, CardInfo]:
+    """Return the briefing card figure for a region (or one of its zones) in a year, and what was drawn.
+
+    title replaces the card's title (the atlas cover); side_panel=False leaves the right column empty for the
+    caller (the atlas cover puts its table there).
+    """
     use_cjk_font()
     if size not in SIZES_IN:
         raise ValueError(f"size {size!r} is not one of {', '.join(SIZES_IN)}")
     fig = figure or Figure(figsize=SIZES_IN[size])
     fig.set_size_inches(*SIZES_IN[size])
     crs = metric_crs(data.outline)
-    zones, villages = data.zones, data.villages
+    selected = _selected_zone(data, zone_id)
+    _draw_title(fig, data, year, selected, lang, title)
+    ax = fig.add_axes(MAP_RECT)
+    extent = _map_extent(fig, ax, data, selected, crs)
+    underlay_drawn = _draw_underlay(ax, crs, underlay)
+    if not underlay_drawn:
+        ax.set_facecolor("#f4f6f4")
+    legend_handles = _draw_layers(ax, data, year, zone_id, crs, lang)
+    scalebar = _draw_scalebar(ax, extent)
+    rotation = _draw_north_arrow(fig, ax, extent, crs, lang)
+    if side_panel:
+        _draw_legend(fig, legend_handles, lang)
+        _draw_metrics_table(fig, data, year, zone_id, lang)
+    _draw_footer(fig, data, lang, today, review_number)
+    info = CardInfo(crs=crs, scalebar_start=scalebar[0], scalebar_length_m=scalebar[1], scalebar_label_km=scalebar[2],
+                    north_rotation_deg=rotation, underlay_drawn=underlay_drawn, illustrative=data.illustrative)
+    return fig, info
+
+
+def _selected_zone(data: RegionData, zone_id: str | None) -> gpd.GeoDataFrame:
+    zones = data.zones
     selected = zones[zones["zone_id"] == zone_id] if zone_id else zones.iloc[0:0]
     if zone_id and selected.empty:
         known = ", ".join(zones["zone_id"]) or "none"
         raise ValueError(f"region {data.region.key} has no zone {zone_id!r}; its zones are: {known}")
-    membership = data.membership
-    illustrative = data.illustrative
+    return selected
 
-    # ------------------------------------------------------------------ title
-    zone_name = ""
-    if zone_id:
-        zone_name = " " + str(localized(selected, "name", lang).iloc[0]) + " "
-    fig.text(0.03, 0.955, t("card_title", lang, region=data.region.name(lang), zone=zone_name, year=year),
-             fontsize=20, va="top")
+
+def _draw_title(fig: Figure, data: RegionData, year: int, selected, lang: str, title: str | None) -> None:
+    zone_name = f" {localized(selected, 'name', lang).iloc[0]} " if len(selected) else ""
+    text = title or t("card_title", lang, region=data.region.name(lang), zone=zone_name, year=year)
+    fig.text(0.03, 0.955, text, fontsize=20, va="top")
     fig.text(0.03, 0.905, t("card_subtitle", lang), fontsize=11, color="#444444", va="top")
 
-    # ------------------------------------------------------------------ map
-    ax = fig.add_axes(MAP_RECT)
+
+def _map_extent(fig: Figure, ax, data: RegionData, selected, crs) -> tuple[float, float, float, float]:
+    """Set the map's extent (metres): the region, or the selected zone, padded to fill the axes without distortion."""
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    outline = data.outline.to_crs(crs)
-    counties = data.counties.to_crs(crs)
-    extent_frame = selected.to_crs(crs) if zone_id else outline
-    if zone_id and (selected["kind"] == "belt").any():
+    extent_frame = selected.to_crs(crs) if len(selected) else data.outline.to_crs(crs)
+    if len(selected) and (selected["kind"] == "belt").any():
         extent_frame = gpd.GeoDataFrame(geometry=corridors(selected).to_crs(crs), crs=crs)
     minx, miny, maxx, maxy = extent_frame.total_bounds
     pad = 0.06 * max(maxx - minx, maxy - miny)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
-    # widen the shorter side so the map fills its axes box without distortion
     box_w, box_h = MAP_RECT[2] * fig.get_figwidth(), MAP_RECT[3] * fig.get_figheight()
     if (maxx - minx) / (maxy - miny) < box_w / box_h:
         grow = (maxy - miny) * box_w / box_h - (maxx - minx)
@@ -128,14 +149,16 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
         miny, maxy = miny - grow / 2, maxy + grow / 2
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    underlay_drawn = _draw_underlay(ax, crs, underlay)
-    if not underlay_drawn:
-        ax.set_facecolor("#f4f6f4")
+    return minx, miny, maxx, maxy
+
+
+def _draw_layers(ax, data: RegionData, year: int, zone_id: str | None, crs, lang: str) -> list:
+    """Draw counties, zones (the selected one in focus), belts, the outline and villages; return legend handles."""
+    zones, villages = data.zones, data.villages
+    counties = data.counties.to_crs(crs)
     if len(counties) > 1:
         counties.boundary.plot(ax=ax, color="#888888", linewidth=0.5, zorder=2)
-    legend_handles = []
+    handles = []
     colors = zone_colors(zones)
     if len(zones):
         shapes = corridors(zones, clip_to=data.outline).to_crs(crs)
@@ -149,36 +172,49 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
         for geom, color in zip(belts.geometry, [c for c, k in zip(colors, zones["kind"]) if k == "belt"]):
             gpd.GeoSeries([geom], crs=crs).plot(ax=ax, color=color, linewidth=2.5, zorder=5)
         if len(zones) <= MAX_LEGEND_ZONES:
-            names = localized(zones, "name", lang)
-            for name, color, kind, hw in zip(names, colors, zones["kind"], zones["half_width_km"]):
+            for name, color, kind, hw in zip(localized(zones, "name", lang), colors, zones["kind"],
+                                             zones["half_width_km"]):
                 label = f"{name}（±{hw:g} km）" if kind == "belt" else str(name)
-                legend_handles.append(Patch(facecolor=color, alpha=0.5, edgecolor=color, label=label))
+                handles.append(Patch(facecolor=color, alpha=0.5, edgecolor=color, label=label))
         else:
-            legend_handles.append(Patch(facecolor="#cccccc", edgecolor="#666666",
-                                        label=t(f"zone_kind_{zones['kind'].iloc[0]}", lang)))
-    outline.boundary.plot(ax=ax, color="#c0392b", linewidth=2.0, zorder=6)
-    legend_handles.append(Line2D([], [], color="#c0392b", linewidth=2, label=t("card_outline", lang)))
+            handles.append(Patch(facecolor="#cccccc", edgecolor="#666666",
+                                 label=t(f"zone_kind_{zones['kind'].iloc[0]}", lang)))
+    data.outline.to_crs(crs).boundary.plot(ax=ax, color="#c0392b", linewidth=2.0, zorder=6)
+    handles.append(Line2D([], [], color="#c0392b", linewidth=2, label=t("card_outline", lang)))
     if len(villages):
-        v = villages.to_crs(crs)
-        status = village_status(villages, year).to_numpy()
-        gap_ids = set(gap_list(zones, villages, year, membership=membership)["village_id"]) if len(zones) else set()
-        is_gap = villages["village_id"].isin(gap_ids).to_numpy()
-        size_pt = 10 if len(villages) < 2000 else 3
-        for key in ("other", "exited", "poverty"):
-            mask = status == key
-            if mask.any():
-                ax.scatter(v.geometry.x[mask], v.geometry.y[mask], s=size_pt, c=STATUS_COLORS[key],
-                           edgecolors="#333333" if size_pt > 5 else "none", linewidths=0.3, zorder=7,
-                           rasterized=len(villages) > RASTERIZE_ABOVE)
-                legend_handles.append(Line2D([], [], marker="o", linestyle="", color=STATUS_COLORS[key],
-                                             markeredgecolor="#333333", label=t(f"status_{key}", lang)))
-        if is_gap.any():
-            ax.scatter(v.geometry.x[is_gap], v.geometry.y[is_gap], s=size_pt * 3, facecolors="none",
-                       edgecolors="black", linewidths=1.2, zorder=8)
-            legend_handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
-                                         markeredgecolor="black", label=t("status_gap", lang)))
+        handles += _draw_villages(ax, data, year, crs, lang)
+    ax.set_xlabel("")  # geopandas labels projected axes; a briefing map does not show them
+    ax.set_ylabel("")
+    return handles
 
-    # ------------------------------------------------------------------ scale bar and north arrow
+
+def _draw_villages(ax, data: RegionData, year: int, crs, lang: str) -> list:
+    zones, villages = data.zones, data.villages
+    v = villages.to_crs(crs)
+    status = village_status(villages, year).to_numpy()
+    gap_ids = set(gap_list(zones, villages, year, membership=data.membership)["village_id"]) if len(zones) else set()
+    is_gap = villages["village_id"].isin(gap_ids).to_numpy()
+    size_pt = 10 if len(villages) < 2000 else 3
+    handles = []
+    for key in ("other", "exited", "poverty"):
+        mask = status == key
+        if mask.any():
+            ax.scatter(v.geometry.x[mask], v.geometry.y[mask], s=size_pt, c=STATUS_COLORS[key],
+                       edgecolors="#333333" if size_pt > 5 else "none", linewidths=0.3, zorder=7,
+                       rasterized=len(villages) > RASTERIZE_ABOVE)
+            handles.append(Line2D([], [], marker="o", linestyle="", color=STATUS_COLORS[key],
+                                  markeredgecolor="#333333", label=t(f"status_{key}", lang)))
+    if is_gap.any():
+        ax.scatter(v.geometry.x[is_gap], v.geometry.y[is_gap], s=size_pt * 3, facecolors="none",
+                   edgecolors="black", linewidths=1.2, zorder=8)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
+                              markeredgecolor="black", label=t("status_gap", lang)))
+    return handles
+
+
+def _draw_scalebar(ax, extent) -> tuple[tuple[float, float], float, float]:
+    """Draw a measured scale bar; return (start point, length in map metres, label in km)."""
+    minx, miny, maxx, maxy = extent
     width_m = maxx - minx
     km = nice_scalebar_km(width_m)
     x0 = minx + 0.05 * width_m
@@ -190,6 +226,12 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
                                else "white", edgecolor="black", linewidth=0.8, zorder=9))
     ax.text(x0, y0 + bar_h * 1.8, "0", ha="center", fontsize=8, zorder=9)
     ax.text(x0 + length, y0 + bar_h * 1.8, f"{km:g} km", ha="center", fontsize=8, zorder=9)
+    return (x0, y0), length, km
+
+
+def _draw_north_arrow(fig: Figure, ax, extent, crs, lang: str) -> float:
+    """Draw a north arrow pointing to true north at the map's centre; return its rotation (degrees)."""
+    minx, miny, maxx, maxy = extent
     centre_lon, centre_lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(
         (minx + maxx) / 2, (miny + maxy) / 2)
     rotation = true_north_rotation_deg(crs, centre_lon, centre_lat)
@@ -203,30 +245,43 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
     ax_n.text(0, -0.95, t("card_north", lang), ha="center", va="center", fontsize=11)
     ax.text(0.99, 0.01, t("card_projection", lang, crs=crs.name), transform=ax.transAxes, ha="right", va="bottom",
             fontsize=6.5, color="#555555", zorder=9)
+    return rotation
 
-    # ------------------------------------------------------------------ legend and metrics
+
+def _draw_legend(fig: Figure, handles: list, lang: str) -> None:
     ax_legend = fig.add_axes((0.66, 0.44, 0.32, 0.44))
     ax_legend.axis("off")
-    ax_legend.legend(handles=legend_handles, loc="upper left", frameon=False, fontsize=9,
+    ax_legend.legend(handles=handles, loc="upper left", frameon=False, fontsize=9,
                      title=t("legend_title", lang), title_fontsize=11, alignment="left")
+
+
+def card_metrics(data: RegionData, year: int, zone_id: str | None, lang: str) -> list[tuple[str, str]]:
+    """Return the card's key figures as (label, value) rows: the zone's, or the union of all zones."""
+    zones, villages, membership = data.zones, data.villages, data.membership
+    totals = union_coverage(zones, villages, year, membership=membership)
+    if zone_id:
+        zone = zone_metrics(zones, villages, year, membership=membership).set_index("zone_id").loc[zone_id]
+        return [
+            (t("card_zone_villages", lang), _fmt(zone["villages"])),
+            (t("card_covered_villages", lang),
+             f"{_fmt(zone['poverty_villages'])} / {_fmt(totals['poverty_villages_total'])}"),
+            (t("card_covered_poor", lang),
+             f"{_fmt(zone['poor_population'])} / {_fmt(totals['poor_population_total'])}"),
+            (t("card_covered_share", lang), f"{zone['poor_population_share']:.1%}"),
+        ]
+    return [
+        (t("card_covered_villages", lang),
+         f"{_fmt(totals['poverty_villages_covered'])} / {_fmt(totals['poverty_villages_total'])}"),
+        (t("card_covered_poor", lang),
+         f"{_fmt(totals['poor_population_covered'])} / {_fmt(totals['poor_population_total'])}"),
+        (t("card_covered_share", lang), f"{totals['poor_population_share']:.1%}"),
+    ]
+
+
+def _draw_metrics_table(fig: Figure, data: RegionData, year: int, zone_id: str | None, lang: str) -> None:
     ax_table = fig.add_axes((0.66, 0.14, 0.32, 0.26))
     ax_table.axis("off")
-    if zone_id:
-        metrics = zone_metrics(zones, villages, year, membership=membership).set_index("zone_id").loc[zone_id]
-        totals = union_coverage(zones, villages, year, membership=membership)
-        rows = [
-            (t("card_zone_villages", lang), _fmt(metrics["villages"])),
-            (t("card_covered_villages", lang), f"{_fmt(metrics['poverty_villages'])} / {_fmt(totals['poverty_villages_total'])}"),
-            (t("card_covered_poor", lang), f"{_fmt(metrics['poor_population'])} / {_fmt(totals['poor_population_total'])}"),
-            (t("card_covered_share", lang), f"{metrics['poor_population_share']:.1%}"),
-        ]
-    else:
-        u = union_coverage(zones, villages, year, membership=membership)
-        rows = [
-            (t("card_covered_villages", lang), f"{_fmt(u['poverty_villages_covered'])} / {_fmt(u['poverty_villages_total'])}"),
-            (t("card_covered_poor", lang), f"{_fmt(u['poor_population_covered'])} / {_fmt(u['poor_population_total'])}"),
-            (t("card_covered_share", lang), f"{u['poor_population_share']:.1%}"),
-        ]
+    rows = card_metrics(data, year, zone_id, lang)
     table = ax_table.table(cellText=[list(r) for r in rows], colLabels=[t("card_metric", lang), t("card_value", lang)],
                            loc="upper left", cellLoc="left", colWidths=[0.58, 0.42])
     table.auto_set_font_size(False)
@@ -237,25 +292,22 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
         if r == 0:
             cell.set_facecolor("#ddebf7")
 
-    # ------------------------------------------------------------------ source line, date, review number
+
+def _draw_footer(fig: Figure, data: RegionData, lang: str, today: date | None, review_number: str | None) -> None:
+    """Draw the source line, the date, the review number and — when illustrative — the 示意图 watermark."""
     articles = sorted({f.source for f in data.region.figures}) or ["—"]
-    zones_note = t("card_source_illustrative" if illustrative else "card_source_user", lang)
+    zones_note = t("card_source_illustrative" if data.illustrative else "card_source_user", lang)
     fig.text(0.03, 0.075, t("card_source", lang, version=package_version(), zones=zones_note,
                             articles="、".join(articles)), fontsize=7.5, color="#333333", va="top", wrap=True)
     footer = t("card_date", lang, date=(today or date.today()).isoformat())
     if review_number:
         footer += "    " + t("card_review", lang, number=review_number)
     fig.text(0.97, 0.03, footer, fontsize=8, ha="right", color="#333333")
-    if illustrative:
+    if data.illustrative:
         fig.text(0.5, 0.5, t("card_watermark", lang), fontsize=110, color="#c00000", alpha=0.10, rotation=28,
                  ha="center", va="center", zorder=100)
         fig.text(0.97, 0.955, t("card_watermark_note", lang), fontsize=10, color="#c00000", ha="right", va="top",
                  bbox={"facecolor": "white", "edgecolor": "#c00000", "boxstyle": "round,pad=0.3"})
-    ax.set_xlabel("")  # geopandas labels projected axes; a briefing map does not show them
-    ax.set_ylabel("")
-    info = CardInfo(crs=crs, scalebar_start=(x0, y0), scalebar_length_m=length, scalebar_label_km=km,
-                    north_rotation_deg=rotation, underlay_drawn=underlay_drawn, illustrative=illustrative)
-    return fig, info
 
 
 def card_pixel_size(size: str, dpi: int) -> tuple[int, int]:
