@@ -20,7 +20,8 @@ import pyproj
 import shapely
 
 from geo.crs import convert_datum
-from geo.errors import BoundaryLookupError  # noqa: F401  (importable from geo.boundaries as before)
+from geo.errors import BoundaryLookupError
+from geo.memo import BoundedCache  # noqa: F401  (importable from geo.boundaries as before)
 
 LEVELS = ("country", "province", "city", "county")
 _LEVEL_FROM_INDEX = {"国": "country", "省": "province", "市": "city", "区县": "county"}
@@ -166,7 +167,9 @@ def _frame(division: Division, geometry: shapely.Geometry, crs: str = "EPSG:4326
     )
 
 
-_MEMORY: dict[Path, gpd.GeoDataFrame] = {}  # converted boundaries already read in this process, by cache file
+# Converted boundaries already read in this process, by cache file (the file's name carries the package version, so
+# an entry never outlives its data). Bounded: every county, prefecture and province of China fits (about 3,300).
+_MEMORY = BoundedCache(max_entries=4_096)
 
 
 def load_boundary(code_or_name: str, *, use_cache: bool = True) -> gpd.GeoDataFrame:
@@ -176,18 +179,23 @@ def load_boundary(code_or_name: str, *, use_cache: bool = True) -> gpd.GeoDataFr
     """
     division = find_division(code_or_name)
     cached = cache_dir() / f"{division.adcode}.parquet"
-    if use_cache and cached in _MEMORY:
-        return _MEMORY[cached].copy()
-    if use_cache and cached.exists():
-        frame = _read_cached(cached)
-    else:
-        gcj = _frame(division, _read_source_geometry(division))
-        frame = convert_datum(gcj, SOURCE_DATUM, "wgs84", name=f"boundary {division.adcode}")
-        frame["geometry"] = shapely.make_valid(frame.geometry.values)
-        if use_cache:
-            _write_atomically(frame, cached)
-    if use_cache:
-        _MEMORY[cached] = frame.copy()
+    if not use_cache:
+        return _convert(division)
+
+    def read() -> gpd.GeoDataFrame:
+        if cached.exists():
+            return _read_cached(cached)
+        frame = _convert(division)
+        _write_atomically(frame, cached)
+        return frame
+
+    return _MEMORY.get_or_make(cached, read).copy()
+
+
+def _convert(division: Division) -> gpd.GeoDataFrame:
+    gcj = _frame(division, _read_source_geometry(division))
+    frame = convert_datum(gcj, SOURCE_DATUM, "wgs84", name=f"boundary {division.adcode}")
+    frame["geometry"] = shapely.make_valid(frame.geometry.values)
     return frame
 
 
