@@ -522,7 +522,7 @@ def wide_to_long(table: pd.DataFrame, *, region: str, id_column: str = "village_
     for column, match in columns.items():
         if match.year is None:
             continue
-        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        values = _numbers(table[column])
         keep = ~np.isnan(values)
         parts.append(pd.DataFrame({"region": region, "village_id": ids[keep], "year": match.year,
                                    "month": match.month, "indicator": match.indicator, "value": values[keep],
@@ -530,6 +530,15 @@ def wide_to_long(table: pd.DataFrame, *, region: str, id_column: str = "village_
     if not parts:
         return empty_long()
     return sort_long(_typed(pd.concat(parts, ignore_index=True)))
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """Return a column as floats (NaN where empty or not a number; thousands separators allowed).
+
+    The importer reports cells that are not numbers (geo.ingest.tables.parse_number_column) before this."""
+    if column.dtype == object:
+        column = column.astype(str).str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
 
 
 def rows_to_long(table: pd.DataFrame, *, region: str, period_column: str, id_column: str = "village_id",
@@ -552,7 +561,7 @@ def rows_to_long(table: pd.DataFrame, *, region: str, period_column: str, id_col
     ids = table[id_column].astype(str).to_numpy()
     parts = []
     for column, indicator in columns.items():
-        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        values = _numbers(table[column])
         keep = ok & ~np.isnan(values)
         parts.append(pd.DataFrame({"region": region, "village_id": ids[keep], "year": years[keep],
                                    "month": months[keep], "indicator": indicator, "value": values[keep],
@@ -560,6 +569,89 @@ def rows_to_long(table: pd.DataFrame, *, region: str, period_column: str, id_col
     if not parts:
         return empty_long(), bad
     return sort_long(_typed(pd.concat(parts, ignore_index=True))), bad
+
+
+# ---------------------------------------------------------------------------------------------- any table
+PERIOD_HEADERS = ("年份", "年度", "年", "统计时点", "统计年月", "统计月份", "月份", "报告期", "时间", "year", "period")
+
+
+@dataclass(frozen=True)
+class IndicatorColumns:
+    """What the columns of an imported table hold: indicators (wide columns with their year), the period column of
+    a long table, the planning-class column, and numeric columns no indicator claims (custom: a unit is needed)."""
+
+    matched: dict[str, HeaderMatch]
+    period: str | None = None
+    planning: str | None = None
+    unclaimed_numeric: tuple[str, ...] = ()
+
+
+def indicator_columns(table: pd.DataFrame, *, registry: IndicatorRegistry | None = None,
+                      exclude=()) -> IndicatorColumns:
+    """Return what each column of a table holds (columns in exclude — ids, names, coordinates — are skipped).
+
+    A column is numeric when at least half of its non-empty cells read as numbers.
+    """
+    registry = registry or load_indicators()
+    period = next((c for c in table.columns if c not in exclude
+                   and normalise_header(c) in {normalise_header(h) for h in PERIOD_HEADERS}), None)
+    planning = next((c for c in table.columns if c not in exclude and registry.is_planning_header(c)), None)
+    matched: dict[str, HeaderMatch] = {}
+    unclaimed = []
+    for column in table.columns:
+        if column in exclude or column in (period, planning):
+            continue
+        match = registry.match_header(column)
+        if match is not None:
+            matched[column] = match
+            continue
+        text = table[column].astype(str).str.strip().str.replace(",", "", regex=False)
+        filled = text[(text != "") & (text.str.lower() != "nan")]
+        if len(filled) and pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5:
+            unclaimed.append(column)
+    return IndicatorColumns(matched, period, planning, tuple(unclaimed))
+
+
+@dataclass
+class LongImport:
+    """The long table of an imported file, the registry with its custom indicators, rows whose period could not be
+    read (0-based positions) and numeric columns left out because nobody said their unit."""
+
+    table: pd.DataFrame
+    registry: IndicatorRegistry
+    bad_period_rows: list[int] = field(default_factory=list)
+    needs_unit: list[str] = field(default_factory=list)
+
+
+def table_to_long(table: pd.DataFrame, *, region: str, id_column: str, registry: IndicatorRegistry | None = None,
+                  custom: dict[str, Indicator] | None = None, exclude=(), provenance: str = "user",
+                  source: str = "") -> LongImport:
+    """Return the long form of an imported table, wide (监测户数2021 …) or long (a 年份 / 统计时点 column).
+
+    custom: {column: custom_indicator(column, unit_zh=…)} for numeric columns no registry indicator claims; those
+    without one are listed in needs_unit and left out. exclude: columns that are not values (name, code, lon/lat).
+    """
+    registry = registry or load_indicators()
+    custom = custom or {}
+    registry = registry.with_custom(*custom.values()) if custom else registry
+    found = indicator_columns(table, registry=registry, exclude=(id_column, *exclude))
+    needs_unit = [c for c in found.unclaimed_numeric if c not in custom]
+    matched = dict(found.matched)
+    for column, indicator in custom.items():
+        if column in table.columns:
+            matched[column] = registry.match_header(column) or HeaderMatch(indicator.id)
+    if found.period is not None:
+        yearly = {c: m.indicator for c, m in matched.items() if m.year is None}
+        long, bad = rows_to_long(table, region=region, period_column=found.period, id_column=id_column,
+                                 registry=registry, provenance=provenance, source=source, columns=yearly)
+    else:
+        long, bad = empty_long(), []
+    wide = {c: m for c, m in matched.items() if m.year is not None}
+    if wide:
+        long = pd.concat([long, wide_to_long(table, region=region, id_column=id_column, registry=registry,
+                                             provenance=provenance, source=source, columns=wide)],
+                         ignore_index=True)
+    return LongImport(validate_long(long, registry=registry, name=source or "indicators"), registry, bad, needs_unit)
 
 
 # ---------------------------------------------------------------------------------------------- the seed villages
@@ -693,7 +785,8 @@ def with_region(table: pd.DataFrame, region: str) -> pd.DataFrame:
 
 __all__ = ["AGGREGATIONS", "CUSTOM_PREFIX", "DEFINITION_TABLE", "FIRST_YEAR", "HeaderMatch", "INDICATOR_TABLE",
            "Indicator", "IndicatorRegistry", "KINDS", "LONG_COLUMNS", "LONG_KEY", "STORAGE_DDL", "Source",
-           "current_year", "custom_indicator", "definitions_frame", "empty_long", "figure_rows", "indicators_of",
+           "IndicatorColumns", "LongImport", "PERIOD_HEADERS", "PlanningClass", "current_year",
+           "custom_indicator", "indicator_columns", "table_to_long", "definitions_frame", "empty_long", "figure_rows", "indicators_of",
            "load_indicator_file", "load_indicators", "long_to_wide", "months_of", "normalise_header",
            "parse_indicators", "parse_period", "read_indicator_table", "registry_with_definitions", "rows_to_long",
            "seed_villages_to_long", "sort_long", "storage_rows", "validate_long", "values_at", "villages_with_long",
