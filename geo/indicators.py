@@ -536,7 +536,7 @@ def _numbers(column: pd.Series) -> np.ndarray:
     """Return a column as floats (NaN where empty or not a number; thousands separators allowed).
 
     The importer reports cells that are not numbers (geo.ingest.tables.parse_number_column) before this."""
-    if column.dtype == object:
+    if not pd.api.types.is_numeric_dtype(column):
         column = column.astype(str).str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
 
