@@ -18,8 +18,6 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -213,28 +211,32 @@ def _wipe(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
-def keep_nothing(file_name: str = "") -> Iterator[Path]:
-    """Run an import so that nothing of a refused file remains: yield a private scratch folder (0700) that is wiped
-    and removed on exit, scrub log records of ID and telephone numbers meanwhile, and re-raise a refusal as a fresh
-    PersonalDataRefused that references no frame, cell or earlier exception."""
-    folder = Path(tempfile.mkdtemp(prefix="valley-atlas-screen-"))
-    redactor = _Redactor()
-    handlers = _all_handlers()
-    for handler in handlers:
-        handler.addFilter(redactor)
-    refused: list[Message] | None = None
-    try:
-        yield folder
-    except PersonalDataRefused as exc:
-        refused = exc.messages
-        exc.__traceback__ = None
-    finally:
-        for handler in handlers:
-            handler.removeFilter(redactor)
-        _wipe(folder)
-    if refused is not None:
-        raise PersonalDataRefused(refused)
+class keep_nothing:  # lower case: it reads as what it does, `with keep_nothing(name) as folder:`
+    """Run an import so that nothing of a refused file remains: give a private scratch folder (0700) that is wiped
+    and removed on exit, scrub log records of ID and telephone numbers meanwhile, and let a refusal leave as a bare
+    PersonalDataRefused — no traceback into the frames that held the cells, no chained earlier exception."""
+
+    def __init__(self, file_name: str = ""):
+        self.file_name = file_name
+        self.folder: Path | None = None
+        self._redactor = _Redactor()
+        self._handlers: list[logging.Handler] = []
+
+    def __enter__(self) -> Path:
+        self.folder = Path(tempfile.mkdtemp(prefix="valley-atlas-screen-"))
+        self._handlers = _all_handlers()
+        for handler in self._handlers:
+            handler.addFilter(self._redactor)
+        return self.folder
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        for handler in self._handlers:
+            handler.removeFilter(self._redactor)
+        _wipe(self.folder)
+        if isinstance(exc, PersonalDataRefused):
+            exc.__traceback__ = None
+            exc.__context__ = exc.__cause__ = None
+        return False
 
 
 def refused_report(file_name: str, messages: list[Message]):
