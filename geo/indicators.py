@@ -770,6 +770,28 @@ def read_indicator_table(workspace, region: str) -> tuple[pd.DataFrame, Indicato
     return validate_long(table, registry=registry, name=f"{path.name} {INDICATOR_TABLE}"), registry
 
 
+def write_indicator_tables(con, table: pd.DataFrame, definitions: pd.DataFrame | None = None) -> None:
+    """Write long rows (and custom indicator definitions) into INDICATOR_TABLE / DEFINITION_TABLE of an open SQLite
+    connection (a GeoPackage), creating the tables; existing rows of the same regions are replaced.
+
+    For the workspace's atomic save (write into the new file before it replaces the old one); PostgreSQL takes the
+    same STORAGE_DDL and rows with %s placeholders."""
+    for statement in STORAGE_DDL:
+        con.execute(statement)
+    regions = sorted(set(table["region"]) | (set(definitions["region"]) if definitions is not None else set()))
+    for region in regions:
+        con.execute(f"DELETE FROM {INDICATOR_TABLE} WHERE region = ?", (region,))
+        con.execute(f"DELETE FROM {DEFINITION_TABLE} WHERE region = ?", (region,))
+    con.executemany(f"INSERT INTO {INDICATOR_TABLE} ({', '.join(LONG_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    storage_rows(table))
+    if definitions is not None and len(definitions):
+        columns = list(definitions.columns)
+        con.executemany(f"INSERT INTO {DEFINITION_TABLE} ({', '.join(columns)}) VALUES "
+                        f"({', '.join('?' for _ in columns)})",
+                        [tuple(None if pd.isna(v) else v for v in row)
+                         for row in definitions.itertuples(index=False, name=None)])
+
+
 def storage_rows(table: pd.DataFrame) -> list[tuple]:
     """Return a long table as rows for INSERT INTO INDICATOR_TABLE (month None as SQL NULL)."""
     return [(r, v, int(y), None if pd.isna(m) else int(m), i, float(x), p, s)
@@ -789,5 +811,5 @@ __all__ = ["AGGREGATIONS", "CUSTOM_PREFIX", "DEFINITION_TABLE", "FIRST_YEAR", "H
            "custom_indicator", "indicator_columns", "table_to_long", "definitions_frame", "empty_long", "figure_rows", "indicators_of",
            "load_indicator_file", "load_indicators", "long_to_wide", "months_of", "normalise_header",
            "parse_indicators", "parse_period", "read_indicator_table", "registry_with_definitions", "rows_to_long",
-           "seed_villages_to_long", "sort_long", "storage_rows", "validate_long", "values_at", "villages_with_long",
+           "seed_villages_to_long", "sort_long", "storage_rows", "write_indicator_tables", "validate_long", "values_at", "villages_with_long",
            "wide_column", "wide_to_long", "with_region", "years_of"]

@@ -113,7 +113,8 @@ def _check_frame(table: pd.DataFrame, file_name: str) -> list[Message]:
     for position, header in enumerate(table.columns):
         kind = personal_header_kind(header)
         if kind:
-            messages.append(Message(_KEYS[kind], {"file": file_name, "column": str(header)}))
+            key = _KEYS[kind]  # the keys are literals in _KEYS
+            messages.append(Message(key, {"file": file_name, "column": str(header)}))
             flagged.add(position)
     for position, header in enumerate(table.columns):
         if position in flagged:
@@ -137,7 +138,8 @@ def _check_cells(cells: list[list[object]], file_name: str) -> list[Message]:
         for position, cell in enumerate(row):
             kind = personal_header_kind(cell) if cell is not None else None
             if kind and position not in flagged:
-                messages.append(Message(_KEYS[kind], {"file": file_name, "column": str(cell).strip()}))
+                key = _KEYS[kind]
+                messages.append(Message(key, {"file": file_name, "column": str(cell).strip()}))
                 flagged.add(position)
     found: dict[int, list[int]] = {}
     for number, row in enumerate(cells, start=1):
