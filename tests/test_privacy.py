@@ -81,6 +81,12 @@ def test_village_tables_are_not_mistaken_for_registers():
     assert check_personal_data(table, "a.csv") == []
 
 
+def test_a_header_below_a_title_row_is_found_in_a_table_too():
+    table = pd.DataFrame([["村名", "户主姓名", "监测对象人数"], ["示意村001", "某某", "3"]],
+                         columns=["黑水县监测对象名单", "column 2", "column 3"])
+    assert [m.key for m in check_personal_data(table, "名单.csv")] == ["personal_name_column"]
+
+
 def test_raw_cells_with_a_title_row_are_checked():
     cells = [["黑水县监测对象名单", None, None], ["村名", "户主", "身份证件号码"], ["示意村001", "某某", IDS[0]],
              [f"填报人：{IDS[2]}", None, None]]

@@ -110,12 +110,17 @@ def check_personal_data(table_or_cells, file_name: str) -> list[Message]:
 def _check_frame(table: pd.DataFrame, file_name: str) -> list[Message]:
     messages: list[Message] = []
     flagged: set[int] = set()
-    for position, header in enumerate(table.columns):
-        kind = personal_header_kind(header)
-        if kind:
-            key = _KEYS[kind]  # the keys are literals in _KEYS
-            messages.append(Message(key, {"file": file_name, "column": str(header)}))
-            flagged.add(position)
+    # the header, and the first rows in case the real header sits below a title row the reader took for one
+    top = [list(table.columns)] + table.head(HEADER_ROWS_SEARCHED - 1).astype(object).values.tolist()
+    for number, row in enumerate(top):
+        if number and sum(1 for c in row if c is not None and str(c).strip()) < 2:
+            continue
+        for position, cell in enumerate(row):
+            kind = personal_header_kind(cell) if cell is not None and position not in flagged else None
+            if kind:
+                key = _KEYS[kind]  # the keys are literals in _KEYS
+                messages.append(Message(key, {"file": file_name, "column": str(cell).strip()}))
+                flagged.add(position)
     for position, header in enumerate(table.columns):
         if position in flagged:
             continue
