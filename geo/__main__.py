@@ -45,8 +45,13 @@ def _figures(args) -> str:
 def _metrics(args) -> str:
     from geo.coverage.report import metrics_report
     from geo.region_data import load_region_data
+    from geo.villages import YEARS
 
-    report = metrics_report(load_region_data(args.region, workspace=_workspace(args)), args.year, lang=args.lang)
+    workspace = _workspace(args)
+    data = load_region_data(args.region, workspace=workspace)
+    if args.indicator or args.year not in YEARS:
+        return _indicator_metrics(args, data, workspace)
+    report = metrics_report(data, args.year, lang=args.lang)
     if args.format == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2)
     elif args.format == "csv":
@@ -61,6 +66,47 @@ def _metrics(args) -> str:
 
         write_metrics_workbook(report, args.out, lang=args.lang)
         return ""
+    if args.out:
+        with open(args.out, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="") as fh:
+            fh.write(text)
+        return ""
+    return text
+
+
+def _indicator_metrics(args, data, workspace) -> str:
+    """Per-zone and region values of indicators in a year (`--indicator ID|all`, or any year outside 2014-2020)."""
+    from geo.coverage.indicators import indicator_report, region_indicator_table
+    from geo.indicators import FIRST_YEAR, current_year, indicators_of, read_indicator_table, years_of
+
+    if not FIRST_YEAR <= args.year <= current_year():
+        raise ValueError(f"--year {args.year} is outside {FIRST_YEAR}-{current_year()}, the years the atlas holds")
+    stored, registry = read_indicator_table(workspace, data.region.key)
+    table = region_indicator_table(data.villages, data.region.key, stored)
+    chosen = None if not args.indicator or "all" in args.indicator else list(dict.fromkeys(args.indicator))
+    for indicator in chosen or []:
+        registry.get(indicator)  # an unknown id is an error naming the known ones
+    if chosen is None and not any(args.year in years_of(table, i) for i in indicators_of(table)):
+        years = years_of(table)
+        held = f"{years[0]}-{years[-1]}" if years else "none"
+        raise ValueError(f"{data.region.key} has no indicator values for {args.year} (years with values: {held}); "
+                         "import a table of village indicators for that year into the workspace (--workspace)")
+    report = indicator_report(data, table, args.year, indicators=chosen, registry=registry, month=args.month,
+                              lang=args.lang)
+    if args.format == "json":
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+    elif args.format == "csv":
+        rows = []
+        for entry in report["indicators"]:
+            common = {"region": report["region"], "year": report["year"], "month": entry["month"],
+                      "illustrative": report["illustrative"], "indicator": entry["indicator"],
+                      "indicator_name": entry["name"], "unit": entry["unit"]}
+            rows += [{**common, "zone_id": z["zone_id"], "zone": z["name"], "value": z["value"],
+                      "villages_reporting": z["villages_reporting"]} for z in entry["zones"]]
+            rows.append({**common, "zone_id": "", "zone": "全区域" if args.lang == "zh" else "whole region",
+                         "value": entry["region_value"], "villages_reporting": entry["union"]["villages_reporting"]})
+        text = _csv(rows)
+    else:
+        raise ValueError("--format xlsx writes the 2014-2020 coverage workbook; for indicators use json or csv")
     if args.out:
         with open(args.out, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="") as fh:
             fh.write(text)
@@ -140,7 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_figures)
     p = sub.add_parser("metrics", help="coverage of a region in a year: zones, union, gaps, published vs computed")
     p.add_argument("region", help="seed region id, 6-digit adcode or Chinese name")
-    p.add_argument("--year", type=int, required=True, help="2014-2020")
+    p.add_argument("--year", type=int, required=True,
+                   help="2014-2020 for the coverage report; any year from 2014 to now with --indicator")
+    p.add_argument("--indicator", action="append", metavar="ID",
+                   help="per-zone and region values of an indicator of data/indicators.toml (or custom:…) instead "
+                        "of the coverage report; repeat it, or 'all' for every indicator with values in the year "
+                        "(the default for a year after 2020)")
+    p.add_argument("--month", type=int, choices=range(1, 13), metavar="1-12",
+                   help="with --indicator: the month's figures (default: the year's figure, i.e. its latest month)")
     p.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--out", help="write to this file instead of stdout (required for xlsx)")

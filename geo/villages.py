@@ -27,6 +27,7 @@ VILLAGE_COLUMNS = ["village_id", "name", "township", "code", "county", "rural_po
 OPTIONAL_COLUMNS = {"township": "", "code": "", "county": "", "poor_households": np.nan, "high_cold": False,
                     "resident_team": "", **dict.fromkeys(LIFTED_COLUMNS, np.nan)}
 CODE_DIGITS = 12  # NBS 统计用区划代码 of a village
+PLANNING_CLASS_COLUMN = "planning_class"  # optional: the village's planning class id (data/indicators.toml), "" if none
 
 
 def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd.GeoDataFrame:
@@ -87,6 +88,8 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
     bad_code = (frame["code"] != "") & ~frame["code"].str.fullmatch(rf"\d{{{CODE_DIGITS}}}")
     for i in np.flatnonzero(bad_code.to_numpy()):
         report.add(int(i) + 1, "code", "schema_code_digits", code=frame["code"].iloc[i], digits=CODE_DIGITS)
+    if PLANNING_CLASS_COLUMN in frame.columns:
+        frame[PLANNING_CLASS_COLUMN] = _planning_classes(frame[PLANNING_CLASS_COLUMN], report)
     report.raise_if_any()
 
     frame["high_cold"] = frame["high_cold"].map(_as_bool).fillna(False).astype(bool)
@@ -97,7 +100,20 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
         frame[column] = frame[column].astype("Int64")
     for column in ("township", "county", "resident_team"):
         frame[column] = _text(frame[column])
-    return frame[VILLAGE_COLUMNS].reset_index(drop=True)
+    columns = VILLAGE_COLUMNS if PLANNING_CLASS_COLUMN not in frame.columns else \
+        [*VILLAGE_COLUMNS[:-1], PLANNING_CLASS_COLUMN, "geometry"]
+    return frame[columns].reset_index(drop=True)
+
+
+def _planning_classes(column: pd.Series, report: Report) -> pd.Series:
+    """Return planning class ids ("" where empty) of a column of classes as written (集聚提升类 …)."""
+    from geo.indicators import load_indicators
+
+    registry = load_indicators()
+    ids = column.map(registry.planning_class_of)
+    for i in np.flatnonzero(ids.isna().to_numpy()):
+        report.add(int(i) + 1, PLANNING_CLASS_COLUMN, "planning_class_unknown", value=repr(column.iloc[i]))
+    return ids.fillna("").astype(str)
 
 
 def _text(column: pd.Series) -> pd.Series:

@@ -1,4 +1,5 @@
-"""Zones: valley polygons (沟域), belts (产业带: centreline + half-width in km) and administrative-area zones.
+"""Zones: valley polygons (沟域), belts (产业带: centreline + half-width in km), industrial parks (现代农业产业园:
+polygons with a lead industry, counted like valleys) and administrative-area zones.
 
 A zones GeoDataFrame has one row per zone, WGS84 (EPSG:4326), with the columns of ZONE_COLUMNS. Belts keep their
 centreline as geometry; `corridors` turns them into polygons (buffered in metres in a Gauss-Kruger CRS).
@@ -16,7 +17,8 @@ import shapely
 from geo.crs import CRSError, area_km2, metric_crs, require_crs
 from geo.schema import Report
 
-ZONE_KINDS = ("valley", "belt", "county")  # county: an administrative area used as a zone (province scale)
+ZONE_KINDS = ("valley", "belt", "park", "county")  # county: an administrative area used as a zone (province scale)
+POLYGON_KINDS = ("valley", "park", "county")  # zones that are their polygon (a belt is a centreline + half-width)
 PROVENANCES = ("published", "user", "illustrative", "derived")  # derived: computed from data (e.g. a DEM)
 ZONE_COLUMNS = ["zone_id", "name_zh", "name_en", "kind", "half_width_km", "industries", "provenance", "source",
                 "color", "geometry"]
@@ -59,7 +61,7 @@ def validate_zones(zones: gpd.GeoDataFrame, name: str = "zones") -> gpd.GeoDataF
             hw = row.half_width_km
             if hw is None or not np.isfinite(hw) or hw < 0 or hw > MAX_HALF_WIDTH_KM:
                 report.add(i, "half_width_km", "schema_half_width", value=repr(hw), limit=f"{MAX_HALF_WIDTH_KM:g}")
-        elif row.kind in ("valley", "county"):
+        elif row.kind in POLYGON_KINDS:
             if geom.geom_type not in ("Polygon", "MultiPolygon"):
                 report.add(i, "geometry", "schema_not_polygon", zone_kind=row.kind, kind=geom.geom_type)
             elif not geom.is_valid:

@@ -25,7 +25,8 @@ ZONE_ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("kind", "type", "类型", "类别"),
     "half_width_km": ("half_width_km", "halfwidth", "半宽", "半宽km", "半宽公里", "缓冲半径", "缓冲半径km", "buffer_km"),
 }
-KIND_WORDS = {"valley": "valley", "沟域": "valley", "沟": "valley", "belt": "belt", "产业带": "belt", "带": "belt"}
+KIND_WORDS = {"valley": "valley", "沟域": "valley", "沟": "valley", "belt": "belt", "产业带": "belt", "带": "belt",
+              "park": "park", "现代农业产业园": "park", "农业产业园": "park", "产业园": "park", "园区": "park"}
 
 
 def guess_zone_mapping(frame: pd.DataFrame) -> dict[str, str]:
@@ -109,6 +110,8 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
             report.add("error", feature, "geometry", "not_a_zone_geometry", geom=geom.geom_type)
             continue
         kind = "valley" if polygon_like else "belt"
+        if polygon_like and declared == "park":
+            kind = "park"  # a park is a polygon too; only its declared kind tells it from a valley
         if declared and declared != kind:
             report.add("error", feature, mapping["kind"], "kind_mismatch", kind=text("kind", i), geom=geom.geom_type)
             continue
