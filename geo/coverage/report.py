@@ -32,7 +32,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _published(data: RegionData, year: int, lang: str, membership) -> pd.DataFrame:
+def published_table(data: RegionData, year: int, lang: str, membership=None) -> pd.DataFrame:
     """Published vs computed as a reader reads it: the value with its year when it is not the page's, the unit,
     year or period and assumption in the language, the source cited by title, publisher and date."""
     published = published_vs_computed(data.region.figures, data.zones, data.villages, membership)
@@ -77,7 +77,7 @@ def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
     gaps = gap_list(data.zones, data.villages, year, membership=membership)
     names = dict(zip(data.zones["zone_id"], localized(data.zones, "name", lang)))
     gaps["nearest_zone"] = gaps["nearest_zone_id"].map(names) if len(gaps) else pd.Series(dtype=object)
-    published = _published(data, year, lang, membership)
+    published = published_table(data, year, lang, membership)
     return {
         "region": data.region.key,
         "region_name": data.region.name(lang),
