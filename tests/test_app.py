@@ -24,7 +24,8 @@ def test_starts_on_heishui_in_chinese(at):
     table = figure_table(at)
     assert "贫困村（识别时）" in table["指标"].tolist()
     assert "64 村" in table["数值"].tolist()
-    assert set(table["来源"]) == {"000_3031640f769f7549.txt"}
+    assert set(table["来源"]) == {"《黑水县厘清六种关系 推动高质量脱贫（脱贫攻坚简报2019第107期）》，四川省扶贫开发局，2020-03-26"}
+    assert "4 村（2018 年）" in table["数值"].tolist()  # a figure of another year than the page's says which
     assert at.sidebar.radio(key="lang").value == "zh"
 
 
@@ -43,7 +44,7 @@ def test_garbled_figure_shows_as_text_with_a_note(at):
     at.selectbox(key="region_choice").set_value("yaan")
     at.run()
     values = figure_table(at)["数值"].tolist()
-    assert "原文乱码：“487畝”" in values
+    assert "原文乱码：“487畝”（2019 年）" in values  # the page is 2014: the figure says its year
     assert any("乱码" in c.value for c in at.caption)
 
 
