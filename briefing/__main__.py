@@ -8,6 +8,7 @@ import time
 from briefing.gis import EXPORT_DATUMS
 
 FORMATS = ("png", "pdf", "atlas", "xlsx", "gpkg", "geojson", "csv")
+ZIP_SUFFIX = ".zip"  # --format geojson --out NAME.zip: a zip of one GeoJSON file per layer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
     parser.add_argument("--review-number", help="审图号 to print on the card")
     parser.add_argument("--datum", choices=EXPORT_DATUMS, default="wgs84", help="GIS exports' datum")
-    parser.add_argument("--out", required=True, help="output file")
+    parser.add_argument("--layer", help="geojson: write only this layer (zones, belts, belt_corridors, villages)")
+    parser.add_argument("--out", required=True,
+                        help="output file; for geojson, NAME.geojson is one FeatureCollection (every layer, each "
+                             "feature's 'layer' property naming it, or only --layer) and NAME.zip one GeoJSON file "
+                             "per layer")
     parser.add_argument("--workspace", help="the workspace GeoPackage whose layers replace the bundled ones "
                                             "(default: the app's, $VALLEY_ATLAS_WORKSPACE or "
                                             "~/.local/share/valley-atlas/workspace.gpkg)")
@@ -49,12 +54,20 @@ def export(args) -> bytes:
         from briefing.workbook import render_workbook
 
         return render_workbook(data, args.year, lang=args.lang)
-    from briefing.gis import export_layers, to_geojson_zip, to_geopackage, villages_csv
+    from briefing.gis import export_layers, to_geojson, to_geojson_zip, to_geopackage, villages_csv
 
     if args.format == "csv":
         return villages_csv(data, args.year)
     layers = export_layers(data, args.year, datum=args.datum)
-    return to_geopackage(layers) if args.format == "gpkg" else to_geojson_zip(layers)
+    if args.format == "gpkg":
+        return to_geopackage(layers)
+    if str(args.out).lower().endswith(ZIP_SUFFIX):
+        if args.layer:
+            to_geojson(layers, args.layer)  # refuses a layer that is not there, naming those that are
+            layers = {args.layer: layers[args.layer]}
+        print(f"{args.out}: a zip of {', '.join(f'{n}.geojson' for n in layers)}", file=sys.stderr)
+        return to_geojson_zip(layers)
+    return to_geojson(layers, args.layer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
 from datetime import date
 
@@ -10,36 +11,56 @@ from matplotlib.figure import Figure
 
 from briefing.card import card_figure
 from briefing.fonts import use_cjk_font
-from geo.coverage.reconcile import published_vs_computed
-from geo.i18n import localized, t
+from geo.coverage.report import published_table
+from geo.i18n import t
 from geo.region_data import RegionData
 
 COVER_ROWS = 18  # published figures listed on the cover (the computable ones first)
+
+
+COVER_WRAP = {"zh": (12, 9), "en": (26, 16)}  # characters per line: figure name, published value
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap a cell's text on word boundaries (English) or at a width (Chinese): never cut a name off."""
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)) or text
+
+
+def cover_rows(data: RegionData, year: int, lang: str) -> list[list[str]]:
+    """Return the cover's published-vs-computed rows (figure, published, computed, ✓/✗), computable ones first,
+    with the figure's year when it is not the atlas' and computed values formatted as the page shows them."""
+    report = published_table(data, year, lang, data.membership)
+    if report.empty:
+        return []
+    report = report.assign(order=report["computed"].isna()).sort_values("order", kind="stable")
+    label_width, value_width = COVER_WRAP[lang]
+    rows = []
+    for row in report.head(COVER_ROWS).itertuples():
+        mark = "" if row.match is None or row.match != row.match else ("✓" if row.match else "✗")
+        rows.append([_wrap(row.label, label_width), _wrap(row.published_text, value_width),
+                     _wrap(row.computed_text, value_width) if isinstance(row.computed_text, str) else "—", mark])
+    return rows
 
 
 def _cover(data: RegionData, year: int, lang: str, today: date | None, pages: int) -> Figure:
     # the cover's right column holds the published-vs-computed table instead of the legend
     fig, _ = card_figure(data, year, lang=lang, today=today, side_panel=False,
                          title=t("atlas_cover_title", lang, region=data.region.name(lang), year=year))
-    table_rows = []
-    published = published_vs_computed(data.region.figures, data.zones, data.villages, data.membership)
-    published = published.assign(order=published["computed"].isna()).sort_values("order", kind="stable")
-    figures = {f.id: f for f in data.region.figures}
-    for row in published.head(COVER_ROWS).itertuples():
-        label = localized(row, "label", lang)
-        computed = "—" if row.computed is None or row.computed != row.computed else f"{row.computed:,.6g}"
-        mark = "" if row.match is None or row.match != row.match else ("✓" if row.match else "✗")
-        table_rows.append([label[:16], figures[row.figure].display_value(lang)[:18], computed, mark])
+    table_rows = cover_rows(data, year, lang)
     ax = fig.add_axes((0.66, 0.14, 0.32, 0.74))
     ax.axis("off")
     ax.set_title(t("atlas_published", lang), loc="left", fontsize=11)
     if table_rows:
         table = ax.table(cellText=table_rows, colLabels=[t("figure", lang), t("published", lang),
                                                         t("computed", lang), t("match", lang)],
-                         loc="upper left", cellLoc="left", colWidths=[0.42, 0.28, 0.2, 0.1])
+                         loc="upper left", cellLoc="left", colWidths=[0.38, 0.27, 0.27, 0.08])
         table.auto_set_font_size(False)
         table.set_fontsize(7)
-        table.scale(1, 1.25)
+        lines = [1] + [max(c.count("\n") + 1 for c in r) for r in table_rows]  # header, then each row
+        line = min(0.97 / (sum(lines) + 0.4 * len(lines)), 0.045)  # axes fraction per text line: the table fits
+        for (r, _c), cell in table.get_celld().items():
+            cell.set_height(line * (lines[r] + 0.4))
+            cell.set_edgecolor("#bbbbbb")
     fig.text(0.5, 0.03, t("atlas_page", lang, page=1, pages=pages), fontsize=8, ha="center", color="#555555")
     return fig
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,8 +22,9 @@ from briefing.fonts import use_cjk_font
 from geo.boundaries import package_version
 from geo.coverage import gap_list, union_coverage, zone_metrics
 from geo.crs import metric_crs
-from geo.i18n import localized, t
+from geo.i18n import localized, pick, t
 from geo.region_data import RegionData
+from geo.regions import citation
 from geo.style import STATUS_COLORS, zone_colors
 from geo.villages import village_status
 from geo.zones import corridors
@@ -64,6 +66,29 @@ def true_north_rotation_deg(crs: pyproj.CRS, lon: float, lat: float) -> float:
 
 def _fmt(n) -> str:
     return f"{int(n):,}"
+
+
+def _of(part, total) -> str:
+    """Return "part / total", or "—" when there is nothing to count (0 of 0)."""
+    return "—" if not total else f"{_fmt(part)} / {_fmt(total)}"
+
+
+def _share(part, total) -> str:
+    """Return a share to one decimal, or "—" when the total is 0 (0 of 0 is not 0.0 %)."""
+    return "—" if not total else f"{part / total:.1%}"
+
+
+def projection_label(crs: pyproj.CRS, lang: str) -> str:
+    """Return the map projection as a reader of the language reads it, with its EPSG code."""
+    epsg = crs.to_epsg()
+    name = crs.name
+    gk = re.search(r"Gauss-Kruger CM (\d+(?:\.\d+)?)E", name)
+    if gk:
+        return t("projection_gk", lang, cm=gk.group(1), epsg=epsg)
+    utm = re.search(r"UTM zone (\d+[NS])", name)
+    if utm:
+        return t("projection_utm", lang, zone=utm.group(1), epsg=epsg)
+    return t("projection_other", lang, name=name, epsg=epsg)
 
 
 def _draw_underlay(ax, crs, source) -> bool:
@@ -243,7 +268,8 @@ def _draw_north_arrow(fig: Figure, ax, extent, crs, lang: str) -> float:
     ax_n.add_patch(FancyArrow(-0.6 * dx, -0.6 * dy, 1.0 * dx, 1.0 * dy, width=0.18, head_width=0.5, head_length=0.4,
                               color="black", length_includes_head=True))
     ax_n.text(0, -0.95, t("card_north", lang), ha="center", va="center", fontsize=11)
-    ax.text(0.99, 0.01, t("card_projection", lang, crs=crs.name), transform=ax.transAxes, ha="right", va="bottom",
+    ax.text(0.99, 0.01, t("card_projection", lang, crs=projection_label(crs, lang)), transform=ax.transAxes,
+            ha="right", va="bottom",
             fontsize=6.5, color="#555555", zorder=9)
     return rotation
 
@@ -263,18 +289,15 @@ def card_metrics(data: RegionData, year: int, zone_id: str | None, lang: str) ->
         zone = zone_metrics(zones, villages, year, membership=membership).set_index("zone_id").loc[zone_id]
         return [
             (t("card_zone_villages", lang), _fmt(zone["villages"])),
-            (t("card_covered_villages", lang),
-             f"{_fmt(zone['poverty_villages'])} / {_fmt(totals['poverty_villages_total'])}"),
-            (t("card_covered_poor", lang),
-             f"{_fmt(zone['poor_population'])} / {_fmt(totals['poor_population_total'])}"),
-            (t("card_covered_share", lang), f"{zone['poor_population_share']:.1%}"),
+            (t("card_covered_villages", lang), _of(zone["poverty_villages"], totals["poverty_villages_total"])),
+            (t("card_covered_poor", lang), _of(zone["poor_population"], totals["poor_population_total"])),
+            (t("card_covered_share", lang), _share(zone["poor_population"], totals["poor_population_total"])),
         ]
     return [
         (t("card_covered_villages", lang),
-         f"{_fmt(totals['poverty_villages_covered'])} / {_fmt(totals['poverty_villages_total'])}"),
-        (t("card_covered_poor", lang),
-         f"{_fmt(totals['poor_population_covered'])} / {_fmt(totals['poor_population_total'])}"),
-        (t("card_covered_share", lang), f"{totals['poor_population_share']:.1%}"),
+         _of(totals["poverty_villages_covered"], totals["poverty_villages_total"])),
+        (t("card_covered_poor", lang), _of(totals["poor_population_covered"], totals["poor_population_total"])),
+        (t("card_covered_share", lang), _share(totals["poor_population_covered"], totals["poor_population_total"])),
     ]
 
 
@@ -295,10 +318,11 @@ def _draw_metrics_table(fig: Figure, data: RegionData, year: int, zone_id: str |
 
 def _draw_footer(fig: Figure, data: RegionData, lang: str, today: date | None, review_number: str | None) -> None:
     """Draw the source line, the date, the review number and — when illustrative — the 示意图 watermark."""
-    articles = sorted({f.source for f in data.region.figures}) or ["—"]
+    articles = [citation(f, lang) for f in sorted({f.source for f in data.region.figures})] or ["—"]
     zones_note = t("card_source_illustrative" if data.illustrative else "card_source_user", lang)
     fig.text(0.03, 0.075, t("card_source", lang, version=package_version(), zones=zones_note,
-                            articles="、".join(articles)), fontsize=7.5, color="#333333", va="top", wrap=True)
+                            articles=pick(lang, "；", "; ").join(articles)), fontsize=7.5, color="#333333", va="top",
+             wrap=True)
     footer = t("card_date", lang, date=(today or date.today()).isoformat())
     if review_number:
         footer += "    " + t("card_review", lang, number=review_number)

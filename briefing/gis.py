@@ -76,6 +76,23 @@ def to_geojson_zip(layers: dict[str, gpd.GeoDataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def to_geojson(layers: dict[str, gpd.GeoDataFrame], layer: str | None = None) -> bytes:
+    """Return one GeoJSON FeatureCollection (RFC 7946, UTF-8): one layer's features, or — with layer None — every
+    layer's, each feature saying which layer it belongs to in its "layer" property (QGIS splits them by geometry)."""
+    if layer is not None and layer not in layers:
+        raise ValueError(f"no layer {layer!r} to export; the layers are: {', '.join(layers) or 'none'}")
+    features = []
+    for name, frame in layers.items():
+        if layer is not None and name != layer:
+            continue
+        doc = json.loads(frame.to_json(drop_id=True, ensure_ascii=False, to_wgs84=False))
+        for feature in doc["features"]:
+            feature["properties"] = {"layer": name, **feature["properties"]}
+        features += doc["features"]
+    collection = {"type": "FeatureCollection", "name": layer or "valley_atlas", "features": features}
+    return json.dumps(collection, ensure_ascii=False).encode("utf-8")
+
+
 def villages_csv(data: RegionData, year: int) -> bytes:
     """Return the villages with status and coverage as CSV in utf-8-sig (opens in Excel with Chinese intact)."""
     layers = export_layers(data, year)

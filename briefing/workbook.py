@@ -12,12 +12,39 @@ from openpyxl.styles import Font, PatternFill
 
 from briefing.gis import export_layers
 from geo.coverage.report import metrics_report
-from geo.i18n import t
+from geo.i18n import pick, t
 from geo.region_data import RegionData
 
-WORKBOOK_COLUMNS = ['area_10k_mu', 'area_km2', 'assumption', 'code', 'computed', 'county', 'covered', 'datum', 'distance_km', 'exit_year', 'figure', 'garbled', 'half_width_km', 'high_cold', 'identified_year', 'industries', 'kind', 'label_en', 'label_zh', 'lat', 'lon', 'match', 'name', 'name_en', 'name_zh', 'nearest_zone_id', 'poor_households', 'poor_per_km2', 'poor_population', 'poor_population_covered', 'poor_population_share', 'poor_population_total', 'poverty_village', 'poverty_village_share', 'poverty_villages', 'poverty_villages_covered', 'poverty_villages_total', 'provenance', 'published', 'qualifier', 'resident_team', 'rural_population', 'source', 'status', 'township', 'unit', 'village_id', 'village_share', 'villages', 'villages_covered', 'villages_per_100km2', 'villages_total', 'when', 'year', 'zone_id']  # every column with a header in data/i18n
+WORKBOOK_COLUMNS = ['area_10k_mu', 'area_km2', 'assumption', 'code', 'computed', 'county', 'covered', 'datum', 'distance_km', 'exit_year', 'figure', 'garbled', 'half_width_km', 'high_cold', 'identified_year', 'industries', 'kind', 'label', 'label_en', 'label_zh', 'lat', 'lon', 'match', 'name', 'name_en', 'name_zh', 'nearest_zone', 'nearest_zone_id', 'poor_households', 'poor_per_km2', 'poor_population', 'poor_population_covered', 'poor_population_share', 'poor_population_total', 'poverty_village', 'poverty_village_share', 'poverty_villages', 'poverty_villages_covered', 'poverty_villages_total', 'provenance', 'published', 'published_text', 'qualifier', 'resident_team', 'rural_population', 'source', 'source_file', 'status', 'township', 'unit', 'village_id', 'village_share', 'villages', 'villages_covered', 'villages_per_100km2', 'villages_total', 'when', 'year', 'zone_id']  # every column with a header in data/i18n
 
 TEXT_COLUMNS = {"code", "zone_id", "village_id", "nearest_zone_id", "county"}  # kept as text (12-digit codes!)
+NUMBER_FORMATS = {  # Excel number formats: shares as percentages, areas and distances to fixed decimals
+    "village_share": "0.0%", "poverty_village_share": "0.0%", "poor_population_share": "0.0%",
+    "area_km2": "#,##0.0", "area_10k_mu": "#,##0.00", "poor_per_km2": "#,##0.0", "villages_per_100km2": "#,##0.0",
+    "distance_km": "#,##0.00", "half_width_km": "0.0", "computed": "#,##0.###", "published": "#,##0.###",
+    "poor_population": "#,##0", "poor_population_total": "#,##0", "poor_population_covered": "#,##0",
+    "rural_population": "#,##0",
+}
+VALUE_KEYS = {"status": "status_", "kind": "zone_kind_", "provenance": "provenance_", "qualifier": "qualifier_",
+              "resident_team": "team_"}  # coded values shown in the workbook's language
+BOOLEAN_COLUMNS = {"covered", "poverty_village", "high_cold", "garbled", "match", "illustrative"}
+PUBLISHED_COLUMNS = ["figure", "label", "published_text", "published", "qualifier", "unit", "when", "computed",
+                     "match", "source", "source_file", "assumption"]
+
+
+def _value(column: str, value, lang: str):
+    """Return a cell's value in the workbook's language: coded values and yes/no worded, lists joined."""
+    if value is None:
+        return None
+    if column in BOOLEAN_COLUMNS and isinstance(value, (bool, np.bool_)):
+        return t("wb_value_yes" if value else "wb_value_no", lang)
+    if column in VALUE_KEYS and isinstance(value, str) and value:
+        return t(f"{VALUE_KEYS[column]}{value.replace(' ', '_')}", lang)
+    if isinstance(value, list):
+        return pick(lang, "、", ", ").join(str(v) for v in value)
+    if column in TEXT_COLUMNS:
+        return str(value)
+    return value
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WARN_FILL = PatternFill("solid", fgColor="FCE4D6")
 
@@ -46,16 +73,13 @@ def _sheet(book: Workbook, title: str, rows: list[dict], *, illustrative: bool, 
     for row in rows:
         values = []
         for column in columns:
-            value = True if column == "illustrative" else row.get(column)
-            if isinstance(value, list):
-                value = "、".join(str(v) for v in value)
-            if column in TEXT_COLUMNS and value is not None:
-                value = str(value)
-            values.append(value)
+            values.append(_value(column, True if column == "illustrative" else row.get(column), lang))
         sheet.append(values)
         for column, cell in zip(columns, sheet[sheet.max_row]):
             if column in TEXT_COLUMNS:
                 cell.number_format = "@"
+            elif column in NUMBER_FORMATS:
+                cell.number_format = NUMBER_FORMATS[column]
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=start, column=i).column_letter].width = max(
             10, min(40, len(_header(column, lang)) * 2 + 2))
@@ -69,8 +93,9 @@ def write_metrics_workbook(report: dict, path, *, villages: list[dict] | None = 
     book.remove(book.active)
     title = t("wb_title", lang, region=report["region_name"], year=report["year"])
     flag = bool(report["illustrative"])
+    published = [{k: p.get(k) for k in PUBLISHED_COLUMNS} for p in report["published"]]
     sheets = [("zones", report["zones"]), ("union", [report["union"]]), ("gaps", report["gaps"]),
-              ("published", report["published"])] + ([("villages", villages)] if villages is not None else [])
+              ("published", published)] + ([("villages", villages)] if villages is not None else [])
     for name, rows in sheets:
         _sheet(book, t(f"wb_sheet_{name}", lang), rows, illustrative=flag,
                caption=t(f"wb_caption_{name}", lang, title=title), lang=lang)

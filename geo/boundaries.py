@@ -97,12 +97,10 @@ def division_index() -> pd.DataFrame:
     return out.sort_values("adcode").reset_index(drop=True)
 
 
-def _describe(row) -> str:
-    """Describe an index row (a namedtuple or a Series) as '鼓楼区 (350102, county, in 福建省 / 福州市)'."""
+def _row(row) -> dict:
+    """Return an index row (a namedtuple or a Series) as a dict for BoundaryLookupError's candidates."""
     get = row.get if isinstance(row, pd.Series) else lambda key: getattr(row, key)
-    name, level = get("name"), get("level")
-    chain = " / ".join(p for p in (get("province"), get("city") if level == "county" else None) if p)
-    return f"{name} ({get('adcode')}, {level}{', in ' + chain if chain and chain != name else ''})"
+    return {k: get(k) for k in ("name", "adcode", "level", "province", "city")}
 
 
 def _qualifiers(row) -> set[str]:
@@ -111,21 +109,43 @@ def _qualifiers(row) -> set[str]:
     return set(parents) | {"".join(parents)}
 
 
+NAME_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治旗", "地区", "林区", "省", "市", "县", "区", "州", "盟", "旗")
+# the endings a short name may abbreviate: "阿坝州" is 阿坝藏族羌族自治州, "汶川" is 汶川县
+
+
+def _short_matches(index: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Return the divisions a short name may mean: names that start with it (less a generic ending it has) and,
+    when it has one, end with that ending ("阿坝州" → 阿坝藏族羌族自治州, not 阿坝县; "汶川" → 汶川县)."""
+    stem, ending = query, ""
+    for suffix in NAME_SUFFIXES:
+        if query.endswith(suffix) and len(query) - len(suffix) >= 2:
+            stem, ending = query[: -len(suffix)], suffix
+            break
+    if len(stem) < 2:
+        return index.iloc[0:0]
+    names = index.name.astype(str)
+    hits = index[names.str.startswith(stem) & (names != query)]
+    return hits[hits.name.str.endswith(ending)] if ending else hits
+
+
 def find_division(code_or_name: str) -> Division:
     """Return the one division matching a 6-digit adcode or a Chinese name; raise listing candidates otherwise.
 
-    A name may be qualified by its parents to resolve ambiguity: "福州市鼓楼区" or "福建省 鼓楼区".
+    A name may be qualified by its parents to resolve ambiguity: "福州市鼓楼区" or "福建省 鼓楼区"; a short name is
+    accepted when it means one division only ("汶川" → 汶川县, "阿坝州" → 阿坝藏族羌族自治州) and suggests the
+    candidates otherwise.
     """
     index = division_index()
     query = str(code_or_name).strip()
     if not query:
-        raise BoundaryLookupError("empty region: give a 6-digit adcode (e.g. 513228) or a Chinese name (e.g. 黑水县)")
+        raise BoundaryLookupError("region_empty")
     if query.isdigit():
         hit = index[index.adcode == query]
         if hit.empty:
             near = difflib.get_close_matches(query, index.adcode.tolist(), n=5, cutoff=0.6)
-            hint = "; close codes: " + ", ".join(_describe(index[index.adcode == c].iloc[0]) for c in near) if near else ""
-            raise BoundaryLookupError(f"no province, prefecture or county has adcode {query}{hint}")
+            rows = [_row(index[index.adcode == c].iloc[0]) for c in near]
+            raise BoundaryLookupError("region_unknown_code" if rows else "region_unknown_code_far", query=query,
+                                      candidates=rows)
         return Division(**hit.iloc[0].to_dict())
     compact = query.replace(" ", "")
     hits = index[index.name == compact]
@@ -136,14 +156,17 @@ def find_division(code_or_name: str) -> Division:
     if len(hits) == 1:
         return Division(**hits.iloc[0].to_dict())
     if len(hits) > 1:
-        listed = "; ".join(_describe(r) for r in hits.itertuples())
-        raise BoundaryLookupError(
-            f"{query!r} is ambiguous: {len(hits)} divisions have that name — {listed}. "
-            "Give the 6-digit adcode or qualify the name with its city, e.g. '福州市鼓楼区'"
-        )
+        raise BoundaryLookupError("region_ambiguous", query=query, candidates=[_row(r) for r in hits.itertuples()])
+    short = _short_matches(index, compact)
+    if len(short) == 1:
+        return Division(**short.iloc[0].to_dict())
+    if len(short) > 1:
+        raise BoundaryLookupError("region_unknown_name", query=query,
+                                  candidates=[_row(r) for r in short.head(8).itertuples()])
     near = difflib.get_close_matches(compact, index.name.unique().tolist(), n=5, cutoff=0.5)
-    hint = f"; did you mean {', '.join(near)}?" if near else "; give a 6-digit adcode instead"
-    raise BoundaryLookupError(f"no province, prefecture or county is named {query!r}{hint}")
+    rows = [_row(r) for name in near for r in index[index.name == name].head(3).itertuples()]
+    raise BoundaryLookupError("region_unknown_name" if rows else "region_unknown_name_far", query=query,
+                              candidates=rows)
 
 
 def _read_source_geometry(division: Division) -> shapely.Geometry:

@@ -13,7 +13,38 @@ class RegistryError(ValueError):
 
 
 class BoundaryLookupError(LookupError):
-    """A region name or code matches no boundary, or more than one."""
+    """A region name or code matches no boundary, or more than one; text(lang) says so in the UI's language.
+
+    key: a message of data/i18n/issues.toml; candidates: the divisions to offer (index rows as dicts: name, adcode,
+    level, province, city). str() is the English text and its fix (the command line's language).
+    """
+
+    def __init__(self, key: str, *, query: str = "", candidates: list[dict] | None = None):
+        self.key = key
+        self.query = query
+        self.candidates = list(candidates or [])
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        """Return what is wrong and what to do, in a language ("en" or "zh")."""
+        from geo.i18n import Message
+
+        listed = ("；" if lang == "zh" else "; ").join(describe_division(c, lang) for c in self.candidates)
+        message = Message(self.key, {"query": self.query, "candidates": listed, "n": len(self.candidates)})
+        fix = message.fix(lang)
+        return message.text(lang) + ((f"。{fix}" if lang == "zh" else f"; {fix}") if fix else "")
+
+
+def describe_division(row: dict, lang: str = "en") -> str:
+    """Describe a division: '鼓楼区 (350102, county, in 福建省 / 福州市)' or '鼓楼区（350102，县级，福建省 / 福州市）'."""
+    from geo.i18n import t
+
+    name, level = row["name"], row["level"]
+    chain = " / ".join(p for p in (row.get("province"), row.get("city") if level == "county" else None) if p)
+    chain = chain if chain and chain != name else ""
+    if lang == "zh":
+        return f"{name}（{row['adcode']}，{t(f'level_{level}', 'zh')}{'，' + chain if chain else ''}）"
+    return f"{name} ({row['adcode']}, {level}{', in ' + chain if chain else ''})"
 
 
 class WorkspaceError(RuntimeError):

@@ -64,3 +64,27 @@ class Message:
 
     def _render(self, lang: str, prefix: str) -> str:
         return catalogue()[self.key][f"{prefix}{lang}"].format(**self.params)
+
+
+# ---------------------------------------------------------------------- industries of the seed zones
+@lru_cache(maxsize=1)
+def _industries_en() -> dict[str, str]:
+    with open(I18N_DIR / "industries.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+BUNDLED_PROVENANCES = ("illustrative", "published")  # the atlas' own zones, whose industries it can translate
+
+
+def industry_names(industries, lang: str, *, provenance: str = "illustrative") -> list[str]:
+    """Return a zone's industries in a language: the seed zones' in English from data/i18n/industries.toml; the
+    user's own zones' (provenance "user") as typed."""
+    names = [str(i) for i in industries]
+    if lang == "zh" or provenance not in BUNDLED_PROVENANCES:
+        return names
+    return [_industries_en().get(n, n) for n in names]
+
+
+def industries_text(industries, lang: str, *, provenance: str = "illustrative") -> str:
+    """Return a zone's industries as one line: "茶、水果" or "tea, fruit"."""
+    return pick(lang, "、", ", ").join(industry_names(industries, lang, provenance=provenance))

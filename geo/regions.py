@@ -1,18 +1,20 @@
 """The seed-region registry (data/regions.toml): regions, their published figures and the source articles."""
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from geo.errors import RegistryError  # noqa: F401  (importable from geo.regions as before)
-from geo.i18n import localized, pick
+from geo.i18n import localized, pick, t
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 REGISTRY_PATH = DATA_DIR / "regions.toml"
 SEEDS_DIR = DATA_DIR / "seeds"
 _QUALIFIERS = {"about", "more than", "at least", "less than"}
+_YEARS = re.compile(r"\d{4}(-\d{4})?")  # a year or a range of years (not "2019-04", a month)
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,22 @@ class Source:
     title_en: str
     publisher: str
     date: str
+    date_note_zh: str | None = None  # e.g. the year is not printed
+    date_note_en: str | None = None
 
     def title(self, lang: str = "zh") -> str:
         return localized(self, "title", lang)
+
+    def date_text(self, lang: str = "zh") -> str:
+        """Return the date as printed, with its note (e.g. "07-06（原文未注明年份）") in the language."""
+        note = localized(self, "date_note", lang)
+        return f"{self.date}{pick(lang, f'（{note}）', f' ({note})')}" if note else self.date
+
+    def citation(self, lang: str = "zh") -> str:
+        """Return how a reader cites the article: "title, publisher, date" (the file name is for the sources page)."""
+        if lang == "zh":
+            return f"《{self.title(lang)}》，{self.publisher}，{self.date_text(lang)}"
+        return f"“{self.title(lang)}”, {self.publisher}, {self.date_text(lang)}"
 
 
 @dataclass(frozen=True)
@@ -49,26 +64,64 @@ class Figure:
     computed: str | None = None  # the atlas metric that reproduces it (geo/reconcile.py), e.g. "poor_population"
     computed_year: int | None = None  # the year to compute it for, when the figure gives a period
     tolerance: float | None = None  # |computed - published| allowed, in `unit` (rounding of the printed figure)
-    assumption: str | None = None  # what the comparison assumes beyond the article
+    assumption_en: str | None = None  # what the comparison assumes beyond the article
+    assumption_zh: str | None = None
 
     def label(self, lang: str = "zh") -> str:
         return localized(self, "label", lang)
+
+    def assumption(self, lang: str = "zh") -> str | None:
+        """Return what the comparison assumes beyond the article, in the language (None when nothing)."""
+        return localized(self, "assumption", lang)
 
     @property
     def when(self) -> str:
         return str(self.year) if self.year is not None else str(self.period)
 
-    def display_value(self, lang: str = "zh") -> str:
-        """Return the value as a reader sees it; a garbled figure shows its printed text, never a number."""
+    def when_text(self, lang: str = "zh") -> str:
+        """Return the year or period as a reader of the language reads it ("annual" is "每年" in Chinese)."""
+        return period_text(self.when, lang)
+
+    def unit_text(self, lang: str = "zh") -> str:
+        """Return the unit in the language ("村" is "villages" in English; a bare count has none)."""
+        return unit_text(self.unit, lang)
+
+    def display_value(self, lang: str = "zh", *, page_year: int | None = None) -> str:
+        """Return the value as a reader sees it; a garbled figure shows its printed text, never a number.
+
+        page_year: the year of the page it is shown on; a figure of another year or period says which it is
+        ("约80 %（2014 年）"), so that it is not read as the page's year.
+        """
         if self.garbled:
-            return pick(lang, f"原文乱码：“{self.raw}”", f"garbled in source: “{self.raw}”")
-        number = f"{self.value:,.0f}" if float(self.value).is_integer() else f"{self.value:,.3g}"
-        prefix = {
-            "about": ("约", "about "), "more than": ("", "more than "),
-            "at least": ("不少于", "at least "), "less than": ("不足", "less than "),
-        }.get(self.qualifier or "", ("", ""))
-        suffix = "多" if self.qualifier == "more than" and lang == "zh" else ""
-        return f"{prefix[0] if lang == 'zh' else prefix[1]}{number}{suffix} {self.unit}"
+            text = pick(lang, f"原文乱码：“{self.raw}”", f"garbled in source: “{self.raw}”")
+        else:
+            grouping = "" if self.unit == "年" else ","  # a year is 2019, not 2,019
+            number = f"{self.value:{grouping}.0f}" if float(self.value).is_integer() else f"{self.value:,.3g}"
+            prefix = {
+                "about": ("约", "about "), "more than": ("", "more than "),
+                "at least": ("不少于", "at least "), "less than": ("不足", "less than "),
+            }.get(self.qualifier or "", ("", ""))
+            suffix = "多" if self.qualifier == "more than" and lang == "zh" else ""
+            unit = self.unit_text(lang)
+            text = f"{prefix[0] if lang == 'zh' else prefix[1]}{number}{suffix}{' ' + unit if unit else ''}"
+        if page_year is not None and self.when != str(page_year):
+            years = _YEARS.fullmatch(self.when) is not None  # "2014", "2014-2019": "（2014 年）"; "annual": "（每年）"
+            text += t("figure_of_year" if years else "figure_of_period", lang, when=self.when_text(lang))
+        return text
+
+
+def unit_text(unit: str, lang: str = "zh") -> str:
+    """Return a published figure's unit (as written in data/regions.toml, in Chinese) in a language."""
+    if lang == "zh":
+        return unit
+    return t(f"unit_{unit}", lang)
+
+
+def period_text(when: str, lang: str = "zh") -> str:
+    """Return a year or period ("2014", "2014-2019", "annual", "round one") in a language."""
+    if not when or when[0].isdigit():
+        return when
+    return t(f"period_{when.replace(' ', '_')}", lang)
 
 
 @dataclass(frozen=True)
@@ -77,11 +130,19 @@ class Assumption:
 
     quantity_zh: str
     quantity_en: str
-    value: str
-    why: str
+    value_zh: str
+    value_en: str
+    why_zh: str
+    why_en: str
 
     def quantity(self, lang: str = "zh") -> str:
         return localized(self, "quantity", lang)
+
+    def value(self, lang: str = "zh") -> str:
+        return localized(self, "value", lang)
+
+    def why(self, lang: str = "zh") -> str:
+        return localized(self, "why", lang)
 
 
 @dataclass(frozen=True)
@@ -161,9 +222,12 @@ def _figure(entry: dict, where: str, sources: dict[str, Source], seeds_dir: Path
         _require(entry, "period", str, where)
         if "computed" in entry and "computed_year" not in entry:
             raise RegistryError(f"{where}: a computed figure with a period needs 'computed_year'")
-    for key, kind in (("computed", str), ("computed_year", int), ("tolerance", (int, float)), ("assumption", str)):
+    for key, kind in (("computed", str), ("computed_year", int), ("tolerance", (int, float)),
+                      ("assumption_en", str), ("assumption_zh", str)):
         if key in entry:
             _require(entry, key, kind, where)
+    if ("assumption_en" in entry) != ("assumption_zh" in entry):
+        raise RegistryError(f"{where}: give the assumption in both languages (assumption_zh and assumption_en)")
     if entry.get("qualifier") not in (None, *_QUALIFIERS):
         raise RegistryError(f"{where}: field 'qualifier' is {entry['qualifier']!r}; expected one of {sorted(_QUALIFIERS)}")
     if entry["source"] not in sources:
@@ -180,7 +244,9 @@ def parse_registry(doc: dict, *, seeds_dir: Path | None = SEEDS_DIR) -> Registry
         where = f"[[sources]] #{i}"
         for key in ("file", "title_zh", "title_en", "publisher", "date"):
             _require(entry, key, str, where)
-        sources[entry["file"]] = Source(**{k: entry[k] for k in Source.__dataclass_fields__})
+        if ("date_note_zh" in entry) != ("date_note_en" in entry):
+            raise RegistryError(f"{where}: give the date note in both languages (date_note_zh and date_note_en)")
+        sources[entry["file"]] = Source(**{k: entry[k] for k in Source.__dataclass_fields__ if k in entry})
     regions = []
     seen: set[str] = set()
     if not doc.get("regions"):
@@ -213,7 +279,7 @@ def parse_registry(doc: dict, *, seeds_dir: Path | None = SEEDS_DIR) -> Registry
                 raise RegistryError(f"{where}: seed {key} file {path!r} does not exist under data/")
         assumptions = []
         for j, item in enumerate(entry.get("assumptions", []), start=1):
-            for key in ("quantity_zh", "quantity_en", "value", "why"):
+            for key in ("quantity_zh", "quantity_en", "value_zh", "value_en", "why_zh", "why_en"):
                 _require(item, key, str, f"{where} assumption #{j}")
             assumptions.append(Assumption(**{k: item[k] for k in Assumption.__dataclass_fields__}))
         regions.append(Region(
@@ -241,6 +307,12 @@ def load_registry() -> Registry:
     return load_registry_file(REGISTRY_PATH)
 
 
+def citation(source_file: str, lang: str = "zh") -> str:
+    """Return the citation (title, publisher, date) of a source article named by its file under data/seeds/."""
+    source = load_registry().sources.get(source_file)
+    return source.citation(lang) if source else source_file
+
+
 def seed_region(region_id: str) -> Region:
     """Return one seed region by id (heishui, yaan, qu, suining, guizhou)."""
     return load_registry().region(region_id)
@@ -266,7 +338,8 @@ class RegionRef:
 
 
 def resolve_region(key_or_query: str) -> RegionRef:
-    """Return the region for a seed id (heishui …), a 6-digit adcode or a Chinese name; raise if none or ambiguous."""
+    """Return the region for a seed id (heishui …), a 6-digit adcode or a Chinese name (a unique short name too:
+    "汶川", "阿坝州"); raise BoundaryLookupError if none or ambiguous."""
     from geo.boundaries import find_division
 
     registry = load_registry()
@@ -276,5 +349,9 @@ def resolve_region(key_or_query: str) -> RegionRef:
             return RegionRef(key=region.id, name_zh=region.name_zh, name_en=region.name_en,
                              adcode=region.adcode, level=region.level, seed=region)
     division = find_division(query)
+    for region in registry.regions:  # "黑水" or "513228" opens the seed region, with its figures
+        if division.adcode == region.adcode:
+            return RegionRef(key=region.id, name_zh=region.name_zh, name_en=region.name_en,
+                             adcode=region.adcode, level=region.level, seed=region)
     return RegionRef(key=division.adcode, name_zh=division.name, name_en=division.name,
                      adcode=division.adcode, level=division.level)

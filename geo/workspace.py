@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -27,6 +28,7 @@ import pyogrio
 import shapely
 
 from geo.errors import WorkspaceError  # noqa: F401  (importable from geo.workspace as before)
+from geo.i18n import t
 
 LAYERS = ("villages", "zones")
 ID_COLUMN = {"villages": "village_id", "zones": "zone_id"}
@@ -65,8 +67,9 @@ class Workspace:
         return frame
 
     def history(self) -> list[dict]:
-        """Return the change log, newest last: version, time, region, layer, source, summary."""
-        return [{k: v for k, v in entry.items() if k != "undo"} for entry in self._read_history()]
+        """Return the change log, newest last: version, time, region, layer, source and the counts of the change
+        (saved, replaced, deleted; summary_text(entry, lang) words them)."""
+        return [_public(entry) for entry in self._read_history()]
 
     def revision(self) -> str:
         """Return a token that changes with every write to the file, by this process or any other.
@@ -128,8 +131,8 @@ class Workspace:
             history.append({
                 "version": version, "time": time.strftime("%Y-%m-%d %H:%M:%S"), "region": region, "layer": layer,
                 "source": source,
-                "summary": f"{len(incoming)} saved, {len(replaced)} replaced"
-                           + (f", {len(delete_ids)} deleted" if delete_ids else ""),
+                "summary": json.dumps({"saved": len(incoming), "replaced": len(replaced),
+                                       "deleted": len(delete_ids or [])}),  # counts: worded in the reader's language
                 "undo": json.dumps({"ids": list(map(str, incoming[id_column])),
                                     "replaced": json.loads(replaced.to_json(drop_id=True)) if len(replaced) else None}),
             })
@@ -164,7 +167,7 @@ class Workspace:
                     pd.concat([frame, restored], ignore_index=True), geometry="geometry", crs=4326)
             current[layer] = frame
             self._write_atomically(current, history)
-            return {k: v for k, v in entry.items() if k != "undo"}
+            return _public(entry)
 
     # ------------------------------------------------------------------ internals
     @contextmanager
@@ -234,3 +237,29 @@ class Workspace:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+_OLD_SUMMARY = re.compile(r"(\d+) saved, (\d+) replaced(?:, (\d+) deleted)?")  # written before the counts were
+
+
+def change_counts(summary: str) -> dict[str, int]:
+    """Return the counts (saved, replaced, deleted) of a change-log entry's stored summary."""
+    try:
+        counts = json.loads(summary)
+    except (TypeError, ValueError):
+        match = _OLD_SUMMARY.fullmatch(summary or "")
+        counts = dict(zip(("saved", "replaced", "deleted"), (int(g or 0) for g in match.groups()))) if match else {}
+    return {k: int(counts.get(k, 0)) for k in ("saved", "replaced", "deleted")}
+
+
+def _public(entry: dict) -> dict:
+    out = {k: v for k, v in entry.items() if k not in ("undo", "summary")}
+    return {**out, **change_counts(entry["summary"])}
+
+
+def summary_text(entry: dict, lang: str = "zh") -> str:
+    """Word a change-log entry's counts in a language: "保存 10 个，替换 0 个" / "10 saved, 0 replaced"."""
+    text = t("history_summary", lang, saved=entry["saved"], replaced=entry["replaced"])
+    if entry.get("deleted"):
+        text += t("history_summary_deleted", lang, deleted=entry["deleted"])
+    return text

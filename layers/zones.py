@@ -7,7 +7,7 @@ import folium
 import geopandas as gpd
 from shapely.ops import polylabel
 
-from geo.i18n import localized, t
+from geo.i18n import industries_text, localized, pick, t
 from geo.style import zone_colors
 from geo.zones import corridors
 from layers.boundaries import display_geometry
@@ -21,9 +21,10 @@ def _properties(zones: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     names = localized(zones, "name", lang)
     return gpd.GeoDataFrame({
         "zone_id": zones["zone_id"].to_numpy(),
-        "name": [f"{n}（{flag}）" if p == "illustrative" else n for n, p in zip(names, zones["provenance"])],
+        "name": [f"{n}{pick(lang, f'（{flag}）', f' ({flag})')}" if p == "illustrative" else n
+                 for n, p in zip(names, zones["provenance"])],
         "kind": [t(f"zone_kind_{k}", lang) for k in zones["kind"]],
-        "industries": ["、".join(i) for i in zones["industries"]],
+        "industries": [industries_text(i, lang, provenance=p) for i, p in zip(zones["industries"], zones["provenance"])],
         "color": zone_colors(zones),
     }, geometry=zones.geometry.to_numpy(), crs=zones.crs)
 

@@ -24,7 +24,8 @@ def test_starts_on_heishui_in_chinese(at):
     table = figure_table(at)
     assert "贫困村（识别时）" in table["指标"].tolist()
     assert "64 村" in table["数值"].tolist()
-    assert set(table["来源"]) == {"000_3031640f769f7549.txt"}
+    assert set(table["来源"]) == {"《黑水县厘清六种关系 推动高质量脱贫（脱贫攻坚简报2019第107期）》，四川省扶贫开发局，2020-03-26"}
+    assert "4 村（2018 年）" in table["数值"].tolist()  # a figure of another year than the page's says which
     assert at.sidebar.radio(key="lang").value == "zh"
 
 
@@ -43,7 +44,7 @@ def test_garbled_figure_shows_as_text_with_a_note(at):
     at.selectbox(key="region_choice").set_value("yaan")
     at.run()
     values = figure_table(at)["数值"].tolist()
-    assert "原文乱码：“487畝”" in values
+    assert "原文乱码：“487畝”（2019 年）" in values  # the page is 2014: the figure says its year
     assert any("乱码" in c.value for c in at.caption)
 
 
@@ -308,8 +309,17 @@ def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
     assert saved.geometry.iloc[0].bounds == pytest.approx((106.7, 30.6, 107.2, 31.1))
     app.button(key="data_delete_zone").click().run()
     assert ws.read("zones", "qu") is None or len(ws.read("zones", "qu")) == 0
+    history = next(df.value for df in app.dataframe if "版本" in df.value.columns)
+    assert history["版本"].tolist() == [3, 2, 1] and history["改动"].iloc[0] == "保存 0 个，替换 1 个，删除 1 个"
     app.button(key="data_undo").click().run()  # undo the delete
     assert ws.read("zones", "qu")["zone_id"].tolist() == ["drawn-k1"]
+    # the change log read after the undo (issue 14 item 13): the undone version is gone, all in the UI language
+    history = next(df.value for df in app.dataframe if "版本" in df.value.columns)
+    assert history["版本"].tolist() == [2, 1], history
+    assert list(history.columns) == ["版本", "时间", "地区", "图层", "来源", "改动"]
+    assert history["来源"].tolist() == ["在数据页替换", "在地图上绘制"] and set(history["图层"]) == {"分区"}
+    assert history["改动"].tolist() == ["保存 1 个，替换 1 个", "保存 1 个，替换 0 个"]
+    assert any("已撤销：保存 0 个，替换 1 个，删除 1 个" in i.value for i in app.info)
 
 
 def test_the_whole_country_is_a_region_with_its_counties_as_zones():

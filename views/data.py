@@ -17,15 +17,22 @@ from geo.ingest.zones import (
 )
 from geo.regions import RegionRef
 from geo.villages import POOR_COLUMNS
+from geo.workspace import summary_text
 from geo.zones import DEFAULT_HALF_WIDTH_KM
 from layers.boundaries import boundary_layer
 from layers.draw import draw_control
+from layers.villages import villages_layer
 from layers.zones import zones_layer
 from views import cache
 from views.state import page_args
 from views.widgets import base_map, show_map
 
 NOT_MAPPED = ""
+SOURCE_DRAWN = "drawn on the map"  # change-log sources written by this page (worded in the UI language on show)
+SOURCE_DELETED = "deleted on the data page"
+SOURCE_REPLACED = "replaced on the data page"
+SOURCE_KEYS = {SOURCE_DRAWN: "history_source_drawn", SOURCE_DELETED: "history_source_deleted",
+               SOURCE_REPLACED: "history_source_replaced"}
 SECTIONS = ("villages", "zones", "draw")
 VILLAGE_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "kml", "gpkg", "zip"]
 ZONE_TYPES = ["geojson", "json", "kml", "gpkg", "zip"]
@@ -85,7 +92,8 @@ def undo(lang: str) -> None:
     """Undo the workspace's newest change (a button callback: it runs before the page reads the workspace)."""
     undone = cache.workspace().undo_last()
     st.session_state["_data_flash"] = (
-        "info", t("data_undone", lang, summary=undone["summary"]) if undone else t("data_nothing_to_undo", lang))
+        "info", t("data_undone", lang, summary=summary_text(undone, lang)) if undone
+        else t("data_nothing_to_undo", lang))
 
 
 def show_flash() -> None:
@@ -141,6 +149,8 @@ def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
                               default_half_width_km=half_width)
     show_report(report, lang)
     if report.zones is not None and not report.errors:
+        st.markdown(f"**{t('data_preview_map', lang)}**")
+        preview_map(data, report.zones, region, year, lang, key=f"zone_preview_{region.key}")
         metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
         st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch")
         if st.button(t("data_confirm_zones", lang), key="data_confirm_zones", type="primary"):
@@ -160,6 +170,39 @@ def coverage_table(metrics: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def history_table(history: list[dict], lang: str) -> pd.DataFrame:
+    """Return the change log, newest first, with headers, layers, sources and counts in the UI language."""
+    rows = list(reversed(history))
+    return pd.DataFrame({
+        t("history_version", lang): [h["version"] for h in rows],
+        t("history_time", lang): [h["time"] for h in rows],
+        t("history_region", lang): [h["region"] for h in rows],
+        t("history_layer", lang): [t(f"history_layer_{h['layer']}", lang) for h in rows],
+        t("history_source", lang): [t(SOURCE_KEYS[h["source"]], lang) if h["source"] in SOURCE_KEYS else h["source"]
+                                    for h in rows],
+        t("history_change", lang): [summary_text(h, lang) for h in rows],
+    })
+
+
+def context_map(data, zones, region: RegionRef, year: int, lang: str):
+    """Return (map, basemap, datum) with the region's outline, the zones given and the villages of the year: what
+    a planner draws on or imports against."""
+    fmap, basemap, datum = base_map(data.outline, lang, features=len(zones))
+    boundary_layer(data.outline, name=region.name(lang), outline_only=True, weight=3, color="#c0392b",
+                   datum=datum).add_to(fmap)
+    if len(zones):
+        zones_layer(zones, lang=lang, clip_to=data.outline, datum=datum).add_to(fmap)
+    if len(data.villages):
+        villages_layer(data.villages, year, lang=lang, datum=datum).add_to(fmap)
+    return fmap, basemap, datum
+
+
+def preview_map(data, zones, region: RegionRef, year: int, lang: str, *, key: str) -> None:
+    """Show imported zones on the map over the region's villages before they are saved."""
+    fmap, basemap, _ = context_map(data, zones, region, year, lang)
+    show_map(fmap, key=f"{key}_{basemap}_{lang}", height=420)
+
+
 def drawing_key(feature: dict) -> str:
     return hashlib.sha1(repr(feature.get("geometry")).encode()).hexdigest()[:10]
 
@@ -168,13 +211,9 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     """Draw valley polygons and belt lines; name them; see their coverage live; save, replace or delete."""
     st.caption(t("data_draw_help", lang))
     drawn: dict = st.session_state.setdefault("drawn_zones", {})  # drawing key -> {"feature", "attributes"}
-    fmap, basemap, datum = base_map(data.outline, lang)
-    boundary_layer(data.outline, name=region.name(lang), outline_only=True, weight=3, color="#c0392b",
-                   datum=datum).add_to(fmap)
-    if len(data.zones):
-        zones_layer(data.zones, lang=lang, clip_to=data.outline, datum=datum).add_to(fmap)
+    fmap, basemap, datum = context_map(data, data.zones, region, year, lang)
     draw_control().add_to(fmap)
-    result = show_map(fmap, key=f"draw_map_{region.key}_{basemap}", returned_objects=["all_drawings"])
+    result = show_map(fmap, key=f"draw_map_{region.key}_{basemap}_{lang}", returned_objects=["all_drawings"])
     for feature in (result or {}).get("all_drawings") or []:
         key = drawing_key(feature)
         if key not in drawn:
@@ -216,7 +255,7 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
             st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch", key="drawn_coverage")
             if st.button(t("data_save_drawn", lang, n=len(report.zones)), key="data_save_drawn", type="primary"):
-                version = ws.save("zones", region.key, report.zones, source="drawn on the map")
+                version = ws.save("zones", region.key, report.zones, source=SOURCE_DRAWN)
                 drawn.clear()
                 st.session_state.pop("drawn_editor", None)
                 saved("zones", version, report.rows_ok, lang)
@@ -228,7 +267,7 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         c1, c2 = st.columns(2)
         if c1.button(t("data_delete_zone", lang), key="data_delete_zone"):
             version = ws.save("zones", region.key, own.iloc[0:0].drop(columns="region"),
-                              source="deleted on the data page",
+                              source=SOURCE_DELETED,
                               delete_ids=[chosen])
             saved("zones", version, 0, lang)
         if drawn and c2.button(t("data_replace_zone", lang), key="data_replace_zone"):
@@ -239,7 +278,7 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             if report.errors:
                 show_report(report, lang)
             else:
-                version = ws.save("zones", region.key, report.zones, source="replaced on the data page")
+                version = ws.save("zones", region.key, report.zones, source=SOURCE_REPLACED)
                 drawn.pop(last)
                 saved("zones", version, 1, lang)
 
@@ -258,9 +297,9 @@ def data_page(region: RegionRef | None, year: int, lang: str) -> None:
     {"villages": villages_section, "zones": zones_section, "draw": draw_section}[section](ws, data, region, year,
                                                                                          lang)
     st.subheader(t("data_history", lang))
-    history = ws.history()
+    history = ws.history()  # read after the undo button's callback: an undone version is gone from the log
     if history:
-        st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
+        st.dataframe(history_table(history, lang), hide_index=True, width="stretch", key="history_table")
     st.button(t("data_undo", lang), key="data_undo", on_click=undo, args=(lang,))
 
 

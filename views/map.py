@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import localized, t
-from geo.regions import RegionRef
+from geo.i18n import localized, pick, t
+from geo.regions import RegionRef, citation
 from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
 from layers.display import click_to_wgs84
@@ -43,7 +43,7 @@ def inspect_panel(data, report, year: int, lang: str):
         m = data.membership
         names = localized(data.zones, "name", lang).to_numpy()
         in_zones = "、".join(names[m.zone_pos[m.village_pos == position]]) or t("outside_zones", lang)
-        st.markdown(f"**{t('panel_village', lang)}：{row['name']}**")
+        st.markdown(f"**{t('panel_village', lang)}{pick(lang, '：', ': ')}{row['name']}**")
         st.dataframe(pd.DataFrame({"": [
             t("status", lang), t("poor_population", lang), t("rural_population", lang), t("identified_year", lang),
             t("exit_year", lang), t("in_zones", lang), t("township", lang), t("code", lang), t("provenance", lang)],
@@ -54,7 +54,8 @@ def inspect_panel(data, report, year: int, lang: str):
                   t(f"provenance_{row['provenance']}", lang)]}), hide_index=True, width="stretch", key="village_panel")
     elif zone_id and zone_id in zones:
         z = zones[zone_id]
-        st.markdown(f"**{t('panel_zone', lang)}：{z['name']}** · {t('zone_kind_' + z['kind'], lang)}")
+        colon = pick(lang, "：", ": ")
+        st.markdown(f"**{t('panel_zone', lang)}{colon}{z['name']}** · {t('zone_kind_' + z['kind'], lang)}")
         c1, c2, c3 = st.columns(3)
         c1.metric(t("villages_count", lang), f"{z['villages']:,}")
         c2.metric(t("poverty_villages", lang), f"{z['poverty_villages']:,}")
@@ -63,8 +64,8 @@ def inspect_panel(data, report, year: int, lang: str):
             f"{t('poor_population_share', lang)} {z['poor_population_share']:.1%} · "
             f"{t('area_km2', lang)} {z['area_km2']:,.1f} · {t('area_10k_mu', lang)} {z['area_10k_mu']:,.2f}")
         if z["industries"]:
-            st.caption(f"{t('industries', lang)}：{'、'.join(z['industries'])}")
-        st.caption(f"{t('provenance', lang)}：{t('provenance_' + z['provenance'], lang)}"
+            st.caption(f"{t('industries', lang)}{colon}{pick(lang, '、', ', ').join(z['industries'])}")
+        st.caption(f"{t('provenance', lang)}{colon}{t('provenance_' + z['provenance'], lang)}"
                    + (f" · {t('illustrative_short', lang)}" if z["provenance"] == "illustrative" else ""))
     else:
         st.caption(t("click_hint", lang))
@@ -180,9 +181,9 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
             else:
                 rows = [{
                     t("figure", lang): fig.label(lang),
-                    t("value", lang): fig.display_value(lang),
-                    t("when", lang): fig.when,
-                    t("source", lang): fig.source,
+                    t("value", lang): fig.display_value(lang, page_year=year),
+                    t("when", lang): fig.when_text(lang),
+                    t("source", lang): citation(fig.source, lang),
                 } for fig in region.figures]
                 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="figures_table")
                 if any(f.garbled for f in region.figures):

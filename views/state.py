@@ -142,7 +142,8 @@ def current_region() -> RegionRef | None:
     try:
         return resolve_region(query)
     except BoundaryLookupError as exc:
-        st.error(f"{t('region_not_found', current_lang())}: {exc}")
+        lang = current_lang()
+        st.error(f"{t('region_not_found', lang)}{'：' if lang == 'zh' else ': '}{exc.text(lang)}")
         return None
 
 

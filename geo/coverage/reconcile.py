@@ -95,7 +95,8 @@ def published_vs_computed(figures, zones, villages, membership=None) -> pd.DataF
             "computed": None if computed is None else (round(computed, 6) if isinstance(computed, float)
                                                        else int(computed)),
             "unit": fig.unit, "year": fig.computed_year or fig.year, "when": fig.when,
-            "match": figure_matches(fig, computed), "source": fig.source, "assumption": fig.assumption,
+            "match": figure_matches(fig, computed), "source": fig.source,
+            "assumption_zh": fig.assumption_zh, "assumption_en": fig.assumption_en,
         })
     return pd.DataFrame(rows)
 
