@@ -77,11 +77,20 @@ class Assumption:
 
     quantity_zh: str
     quantity_en: str
-    value: str
+    value: str  # English; value_zh / why_zh give the Chinese text where the registry has it
     why: str
+    value_zh: str = ""
+    why_zh: str = ""
 
     def quantity(self, lang: str = "zh") -> str:
         return localized(self, "quantity", lang)
+
+    def value_text(self, lang: str = "zh") -> str:
+        """Return the assumed value in the language (English where no Chinese text is registered)."""
+        return self.value_zh if lang == "zh" and self.value_zh else self.value
+
+    def why_text(self, lang: str = "zh") -> str:
+        return self.why_zh if lang == "zh" and self.why_zh else self.why
 
 
 @dataclass(frozen=True)
@@ -215,7 +224,7 @@ def parse_registry(doc: dict, *, seeds_dir: Path | None = SEEDS_DIR) -> Registry
         for j, item in enumerate(entry.get("assumptions", []), start=1):
             for key in ("quantity_zh", "quantity_en", "value", "why"):
                 _require(item, key, str, f"{where} assumption #{j}")
-            assumptions.append(Assumption(**{k: item[k] for k in Assumption.__dataclass_fields__}))
+            assumptions.append(Assumption(**{k: item[k] for k in Assumption.__dataclass_fields__ if k in item}))
         regions.append(Region(
             id=rid, name_zh=entry["name_zh"], name_en=entry["name_en"], adcode=entry["adcode"],
             adcodes=tuple(adcodes), level=entry["level"], zone_kind=entry["zone_kind"],

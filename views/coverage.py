@@ -131,7 +131,7 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
         if region.seed is not None and region.seed.assumptions and data.illustrative:
             with st.expander(t("assumptions", lang)):
                 for a in region.seed.assumptions:
-                    st.markdown(f"- **{a.quantity(lang)}**: {a.value} — {a.why}")
+                    st.markdown(f"- **{a.quantity(lang)}**: {a.value_text(lang)} — {a.why_text(lang)}")
 
 
 coverage_page(**page_args())
