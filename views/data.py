@@ -168,7 +168,7 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     """Draw valley polygons and belt lines; name them; see their coverage live; save, replace or delete."""
     st.caption(t("data_draw_help", lang))
     drawn: dict = st.session_state.setdefault("drawn_zones", {})  # drawing key -> {"feature", "attributes"}
-    fmap, basemap, datum = base_map(data.outline, lang)
+    fmap, basemap, datum = base_map(data.outline, lang, region=region)
     boundary_layer(data.outline, name=region.name(lang), outline_only=True, weight=3, color="#c0392b",
                    datum=datum).add_to(fmap)
     if len(data.zones):
