@@ -144,7 +144,8 @@ def dem_source_for(bounds: tuple[float, float, float, float], *, user_dem: Path 
             return path
     raise NoDemError(
         f"no installed DEM covers {_fmt(bounds)} (bundled 30″ clips cover only the seed regions); install the "
-        f"national 30″ DEM once with `{INSTALL_COMMAND}` (make dem), or import your own DEM GeoTIFF")
+        f"national 30″ DEM once with `{INSTALL_COMMAND}` (python scripts/install_dem.py), or import your own DEM "
+        "GeoTIFF (data page, or python -m geo import dem FILE --region R --workspace WS)")
 
 
 def _fmt(bounds) -> str:
