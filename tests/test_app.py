@@ -257,14 +257,16 @@ def data_page(tmp_path, monkeypatch):
 
 def test_data_page_offers_every_section(data_page):
     app = data_page
-    assert app.radio(key="data_section").options == ["导入村庄", "导入沟域 / 产业带", "在地图上绘制"]
-    for section in ("zones", "draw", "villages"):
+    assert app.radio(key="data_section").options == ["导入村庄", "导入沟域 / 产业带", "在地图上绘制", "由地形划分沟域",
+                                                     "导入高程（DEM）"]
+    for section in ("zones", "draw", "terrain", "dem", "villages"):
         app.radio(key="data_section").set_value(section).run()
         assert not app.exception, app.exception
     assert app.radio(key="data_datum").value == "wgs84"
     app.sidebar.radio(key="lang").set_value("en").run()
     assert not app.exception, app.exception
-    assert app.radio(key="data_section").options == ["Import villages", "Import valleys / belts", "Draw on the map"]
+    assert app.radio(key="data_section").options == ["Import villages", "Import valleys / belts", "Draw on the map",
+                                                     "Valleys from the terrain", "Import elevation (DEM)"]
     assert [h.value for h in app.header] == ["Import and draw · Qu County"]
 
 
@@ -310,6 +312,46 @@ def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
     assert ws.read("zones", "qu") is None or len(ws.read("zones", "qu")) == 0
     app.button(key="data_undo").click().run()  # undo the delete
     assert ws.read("zones", "qu")["zone_id"].tolist() == ["drawn-k1"]
+
+
+def test_valleys_from_the_terrain_preview_rename_merge_save_and_undo(data_page):
+    """Derive four valleys of 渠县, see their live coverage, rename one, merge two, save (provenance derived), undo."""
+    from geo.workspace import Workspace
+
+    app = data_page
+    app.radio(key="data_section").set_value("terrain").run()
+    assert not app.exception, app.exception
+    app.number_input(key="terrain_count").set_value(4).run()
+    app.button(key="terrain_derive").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state["terrain_request"] == ("qu", "count", 4.0)
+    assert any("4 个沟域" in m.value for m in app.markdown)
+    from geo.coverage import zone_metrics
+    from views.data_terrain import edited_zones
+
+    derived = app.session_state["terrain_edits"]
+    assert derived == {"merges": [], "names": {}}
+    first, second = "terrain-1", "terrain-2"
+    app.session_state["terrain_edits"] = {"merges": [[first, second]], "names": {first: ("示意合并沟", "Merged")}}
+    app.run()
+    assert not app.exception, app.exception
+    assert any("3 个沟域" in m.value for m in app.markdown)
+    app.button(key="terrain_save").click().run()
+    assert not app.exception, app.exception
+    ws = Workspace()
+    saved = ws.read("zones", "qu")
+    assert len(saved) == 3 and set(saved["provenance"]) == {"derived"}
+    assert saved.loc[saved["zone_id"] == first, "name_zh"].item() == "示意合并沟"
+    assert any("已保存到工作区" in s.value for s in app.success)
+    # the saved zones tile the county: every village of 渠县 lies in one of them
+    from geo.region_data import load_region_data
+
+    data = load_region_data("qu", workspace=ws)
+    assert int(zone_metrics(data.zones, data.villages, 2014)["villages"].sum()) == len(data.villages)
+    assert edited_zones is not None
+    app.button(key="data_undo").click().run()
+    again = ws.read("zones", "qu")
+    assert again is None or len(again) == 0
 
 
 def test_the_whole_country_is_a_region_with_its_counties_as_zones():

@@ -224,17 +224,40 @@ def zone_terrain(data: RegionData) -> pd.DataFrame | None:
     return _zone_terrain(data.region.key, data.version, dem_token(data.region))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _derived_zones(adcode: str, key: str, token: str, count: int | None, min_area_km2: float | None,
-                   _progress=None):
-    from geo.terrain.valleys import derive_valley_zones
+DERIVATIONS_KEPT = 16  # derived valley sets remembered (across sessions), newest kept
 
-    outline, _ = region_outline_and_counties(adcode)
-    return derive_valley_zones(outline, _dem(adcode, key, token, None), count=count, min_area_km2=min_area_km2,
-                               progress=_progress)
+
+@st.cache_resource(show_spinner=False)
+def _derivations() -> tuple:
+    """Return (lock, ordered dict) remembering derived valley sets; bounded to DERIVATIONS_KEPT entries.
+
+    Not st.cache_data: the derivation reports progress to a bar the page drew, which a cached function may not
+    touch; this store is keyed the same way (region, DEM version, control) and bounded the same way.
+    """
+    import threading
+    from collections import OrderedDict
+
+    return threading.Lock(), OrderedDict()
 
 
 def derived_zones(region: RegionRef, *, count: int | None = None, min_area_km2: float | None = None, progress=None):
-    """Return valley zones derived from the region's DEM (cached per region, DEM and control; progress on a miss)."""
-    region_dem(region)
-    return _derived_zones(region.adcode, region.key, dem_token(region), count, min_area_km2, _progress=progress)
+    """Return valley zones derived from the region's DEM (remembered per region, DEM and control; progress on a miss).
+
+    Shared between sessions: never mutate the frame returned.
+    """
+    from geo.terrain.valleys import derive_valley_zones
+
+    dem = region_dem(region)
+    key = (region.adcode, region.key, dem_token(region), count, min_area_km2)
+    lock, store = _derivations()
+    with lock:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    outline, _ = region_outline_and_counties(region.adcode)
+    zones = derive_valley_zones(outline, dem, count=count, min_area_km2=min_area_km2, progress=progress)
+    with lock:
+        store[key] = zones
+        while len(store) > DERIVATIONS_KEPT:
+            store.popitem(last=False)
+    return zones

@@ -22,11 +22,12 @@ from layers.boundaries import boundary_layer
 from layers.draw import draw_control
 from layers.zones import zones_layer
 from views import cache
+from views.data_terrain import dem_section, terrain_section
 from views.state import page_args
 from views.widgets import base_map, show_map
 
 NOT_MAPPED = ""
-SECTIONS = ("villages", "zones", "draw")
+SECTIONS = ("villages", "zones", "draw", "terrain", "dem")
 VILLAGE_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "kml", "gpkg", "zip"]
 ZONE_TYPES = ["geojson", "json", "kml", "gpkg", "zip"]
 
@@ -255,8 +256,8 @@ def data_page(region: RegionRef | None, year: int, lang: str) -> None:
     data = cache.region_data(region)
     section = st.radio(t("data_section", lang), SECTIONS, key="data_section", horizontal=True,
                        format_func=lambda s: t(f"data_section_{s}", lang))
-    {"villages": villages_section, "zones": zones_section, "draw": draw_section}[section](ws, data, region, year,
-                                                                                         lang)
+    {"villages": villages_section, "zones": zones_section, "draw": draw_section, "terrain": terrain_section,
+     "dem": dem_section}[section](ws, data, region, year, lang)
     st.subheader(t("data_history", lang))
     history = ws.history()
     if history:
