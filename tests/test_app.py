@@ -114,14 +114,30 @@ def charts(app):
 
 
 def test_coverage_page_shows_union_tables_and_charts(coverage):
-    assert metric_values(coverage) == ["64", "9,976", "100.0%"]
+    assert metric_values(coverage)[:3] == ["64", "9,976", "100.0%"]
     zone_table = table_with(coverage, "主导产业")
     assert len(zone_table) == 6 and zone_table["贫困村"].sum() == 64
     assert "示意" in zone_table["真实 / 示意"].iloc[0]
-    assert len(charts(coverage)) == 1  # no belts in 黑水: only the yearly chart
+    assert len(charts(coverage)) == 2  # no belts in 黑水: the elevation bands and the yearly chart
     published = table_with(coverage, "本图计算值")
     assert (published.loc[published["本图计算值"] != "无法计算", "一致"] == "✓").all()
     assert any("示意数据" in w.value for w in coverage.warning)
+
+
+def test_coverage_page_shows_elevation_by_zone_and_band_and_a_high_cold_threshold(coverage):
+    zone_table = table_with(coverage, "主导产业")
+    assert {"海拔范围（m）", "相对高差（m）", "平均坡度（°）"} <= set(zone_table.columns)
+    assert (zone_table["相对高差（m）"] > 1000).all()  # 黑水's valleys rise from ~2,000 m to over 4,000 m
+    bands = table_with(coverage, "海拔分段")
+    assert bands["村数"].sum() == 100  # every village counted once
+    assert metric_values(coverage)[3] == "100"  # 高寒 from 800 m by default: every 黑水 village lies higher
+    coverage.number_input(key="high_cold_threshold").set_value(3000.0).run()
+    assert not coverage.exception, coverage.exception
+    assert 0 < int(metric_values(coverage)[3]) < 100
+    coverage.selectbox(key="region_choice").set_value("suining").run()
+    coverage.number_input(key="high_cold_threshold").set_value(800.0).run()
+    assert not coverage.exception, coverage.exception
+    assert int(metric_values(coverage)[3]) >= 1
 
 
 def test_year_slider_updates_the_metrics(coverage):
@@ -134,8 +150,8 @@ def test_year_slider_updates_the_metrics(coverage):
 def test_region_switch_updates_the_metrics_and_shows_the_whatif_chart(coverage):
     coverage.selectbox(key="region_choice").set_value("yaan").run()
     assert not coverage.exception
-    assert metric_values(coverage) == ["151", "44,000", "80.0%"]
-    assert len(charts(coverage)) == 2  # yearly + half-width what-if
+    assert metric_values(coverage)[:3] == ["151", "44,000", "80.0%"]
+    assert len(charts(coverage)) == 3  # elevation bands, yearly, half-width what-if
     gaps = table_with(coverage, "距最近分区（公里）")
     assert len(gaps) == 264 - 151
 
