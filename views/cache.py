@@ -98,20 +98,24 @@ def pairing_table(data: RegionData, year: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang: str, review: str, fmt: str,
-                underlay: bool) -> bytes:
+                underlay: bool, grid: bool = False, dem_key: str = "") -> bytes:
     import xyzservices.providers as xyz
 
     from briefing.card import render_card
 
-    return render_card(_region_data(key, version), year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
+    data = _region_data(key, version)
+    user_dem = workspace().dem_path(key)
+    dem = _dem(data.region.adcode, key, dem_key, None) if user_dem is not None and dem_key else None
+    return render_card(data, year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
                        review_number=review or None, underlay=xyz.OpenStreetMap.Mapnik if underlay else None,
-                       dpi=200 if fmt == "png" else 100)
+                       dpi=200 if fmt == "png" else 100, grid=grid, dem=dem)
 
 
 def card_bytes(data: RegionData, year: int, *, zone_id: str, size: str, lang: str, review: str, fmt: str,
-               underlay: bool) -> bytes:
-    """Return the briefing card (PNG or PDF bytes) of the data."""
-    return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay)
+               underlay: bool, grid: bool = False) -> bytes:
+    """Return the briefing card (PNG or PDF bytes) of the data (hillshade from the region's DEM, optional grid)."""
+    return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay, grid,
+                       dem_token(data.region))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
