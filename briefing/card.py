@@ -34,6 +34,10 @@ NICE_KM = (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500)  # scale-bar length
 MAX_LEGEND_ZONES = 12
 RASTERIZE_ABOVE = 2000  # villages: above this many, the dots are an image inside the PDF (keeps it small)
 MAP_RECT = (0.03, 0.12, 0.60, 0.74)  # map axes [left, bottom, width, height] in figure fractions
+TERRAIN_PX = 900  # longest side (pixels) of the hillshade underlay, in the card's metric CRS
+TERRAIN_ALPHA = 0.55  # the underlay stays quiet under zones and villages
+LOCATOR_RECT = (0.035, 0.695, 0.13, 0.16)  # inset locator map [left, bottom, width, height] (top left of the map)
+GRID_STEPS_DEG = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)  # coordinate grid intervals to choose from
 
 
 @dataclass
@@ -47,6 +51,9 @@ class CardInfo:
     north_rotation_deg: float
     underlay_drawn: bool
     illustrative: bool
+    terrain_drawn: bool = False  # the hillshade underlay from the DEM
+    locator_drawn: bool = False  # the inset locator map (the region within its province, or China)
+    grid_lines: int = 0  # meridians and parallels drawn by the optional coordinate grid
 
 
 def nice_scalebar_km(map_width_m: float, fraction: float = 0.25) -> float:
@@ -107,11 +114,14 @@ def _draw_underlay(ax, crs, source) -> bool:
 def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size: str = "a4", lang: str = "zh",
                 review_number: str | None = None, underlay=None, today: date | None = None,
                 figure: Figure | None = None, title: str | None = None,
-                side_panel: bool = True) -> tuple[Figure, CardInfo]:
+                side_panel: bool = True, terrain: bool = True, dem=None, locator: bool = True,
+                grid: bool = False) -> tuple[Figure, CardInfo]:
     """Return the briefing card figure for a region (or one of its zones) in a year, and what was drawn.
 
     title replaces the card's title (the atlas cover); side_panel=False leaves the right column empty for the
-    caller (the atlas cover puts its table there).
+    caller (the atlas cover puts its table there). terrain draws the hillshade underlay from `dem` (a
+    geo.terrain.dem.Dem; default: the DEM installed or bundled for the map's extent; nothing when none covers it);
+    locator adds the inset locator map; grid a longitude/latitude grid with labels.
     """
     use_cjk_font()
     if size not in SIZES_IN:
@@ -126,7 +136,10 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
     underlay_drawn = _draw_underlay(ax, crs, underlay)
     if not underlay_drawn:
         ax.set_facecolor("#f4f6f4")
-    legend_handles = _draw_layers(ax, data, year, zone_id, crs, lang)
+    drawn: dict = {}
+    legend_handles = _draw_layers(ax, data, year, zone_id, crs, lang, extent=extent, drawn=drawn,
+                                  options={"terrain": terrain and not underlay_drawn, "dem": dem,
+                                           "locator": locator, "grid": grid})
     scalebar = _draw_scalebar(ax, extent)
     rotation = _draw_north_arrow(fig, ax, extent, crs, lang)
     if side_panel:
@@ -134,7 +147,8 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
         _draw_metrics_table(fig, data, year, zone_id, lang)
     _draw_footer(fig, data, lang, today, review_number)
     info = CardInfo(crs=crs, scalebar_start=scalebar[0], scalebar_length_m=scalebar[1], scalebar_label_km=scalebar[2],
-                    north_rotation_deg=rotation, underlay_drawn=underlay_drawn, illustrative=data.illustrative)
+                    north_rotation_deg=rotation, underlay_drawn=underlay_drawn, illustrative=data.illustrative,
+                    **drawn)
     return fig, info
 
 
@@ -177,8 +191,18 @@ def _map_extent(fig: Figure, ax, data: RegionData, selected, crs) -> tuple[float
     return minx, miny, maxx, maxy
 
 
-def _draw_layers(ax, data: RegionData, year: int, zone_id: str | None, crs, lang: str) -> list:
-    """Draw counties, zones (the selected one in focus), belts, the outline and villages; return legend handles."""
+def _draw_layers(ax, data: RegionData, year: int, zone_id: str | None, crs, lang: str, *, extent=None,
+                 drawn: dict | None = None, options: dict | None = None) -> list:
+    """Draw the terrain, counties, zones (the selected one in focus), belts, the outline, villages, the locator and
+    the grid; return legend handles. `drawn` receives what was drawn (CardInfo fields)."""
+    options = options or {}
+    drawn = {} if drawn is None else drawn
+    if options.get("terrain") and extent is not None:
+        drawn["terrain_drawn"] = _draw_terrain(ax, extent, crs, options.get("dem"), outline=data.outline)
+    if options.get("grid") and extent is not None:
+        drawn["grid_lines"] = _draw_grid(ax, extent, crs)
+    if options.get("locator"):
+        drawn["locator_drawn"] = _draw_locator(ax.figure, data)
     zones, villages = data.zones, data.villages
     counties = data.counties.to_crs(crs)
     if len(counties) > 1:
@@ -211,6 +235,131 @@ def _draw_layers(ax, data: RegionData, year: int, zone_id: str | None, crs, lang
     ax.set_xlabel("")  # geopandas labels projected axes; a briefing map does not show them
     ax.set_ylabel("")
     return handles
+
+
+def _extent_wgs84(extent, crs) -> tuple[float, float, float, float]:
+    """Return the WGS84 bounds of a map extent given in metres of a CRS."""
+    from rasterio.warp import transform_bounds
+
+    return transform_bounds(crs.to_wkt(), "EPSG:4326", *extent, densify_pts=21)
+
+
+def _draw_terrain(ax, extent, crs, dem=None, *, outline=None) -> bool:
+    """Draw the hillshade with its quiet tint under the map, from the DEM warped to the card's CRS; False if none.
+
+    The DEM read covers the whole map extent where one does (the national install), else the region's outline
+    (a bundled seed clip): the map's margins then stay plain.
+    """
+    import numpy as np
+
+    from geo.terrain.dem import NoDemError, region_dem, reproject_dem
+    from geo.terrain.hillshade import SHADE_WEIGHT, hillshade, hypsometric_tint
+
+    minx, miny, maxx, maxy = extent
+    source = dem
+    for area in ([] if dem is not None else [_extent_wgs84(extent, crs)] + ([outline] if outline is not None else [])):
+        try:
+            source = region_dem(area, margin_deg=0.02)
+            break
+        except (NoDemError, ValueError):
+            continue
+    if source is None:
+        return False  # no DEM for this map (a region beyond the bundled clips without `make dem`)
+    cell = max(maxx - minx, maxy - miny) / TERRAIN_PX
+    grid = reproject_dem(source, crs, resolution=cell, bounds=extent)
+    z = grid.array.astype(np.float64)
+    if not np.isfinite(z).any():
+        return False
+    shade = hillshade(z, cell, cell)
+    low, high = np.nanpercentile(z, [2, 98])
+    rgb = hypsometric_tint(z, low_m=float(low), high_m=float(high))
+    rgb = rgb * ((1.0 - SHADE_WEIGHT) + SHADE_WEIGHT * np.nan_to_num(shade, nan=1.0))[..., None] / 0.85
+    rgba = np.dstack([np.clip(rgb, 0, 1), np.where(np.isfinite(z), TERRAIN_ALPHA, 0.0)])
+    west, south, east, north = grid.bounds
+    ax.imshow(rgba, extent=(west, east, south, north), origin="upper", zorder=1, interpolation="bilinear")
+    ax.set_xlim(minx, maxx)  # imshow must not move the extent the scale bar was measured on
+    ax.set_ylim(miny, maxy)
+    return True
+
+
+def _nice_grid_step(span_deg: float, lines: int = 4) -> float:
+    fitting = [s for s in GRID_STEPS_DEG if span_deg / s <= lines + 1]
+    return fitting[0] if fitting else GRID_STEPS_DEG[-1]
+
+
+def _draw_grid(ax, extent, crs) -> int:
+    """Draw meridians and parallels (curved in the map CRS) with degree labels at the map's edges; return the count."""
+    import numpy as np
+
+    west, south, east, north = _extent_wgs84(extent, crs)
+    step = _nice_grid_step(max(east - west, north - south))
+    to_map = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    minx, miny, maxx, maxy = extent
+    count = 0
+    style = {"color": "#5a6b7b", "linewidth": 0.45, "alpha": 0.8, "zorder": 2.5}
+    for lon in np.arange(math.ceil(west / step) * step, east + 1e-9, step):
+        x, y = to_map.transform(np.full(50, lon), np.linspace(south - step, north + step, 50))
+        ax.plot(x, y, **style)
+        top = np.interp(maxy, y, x)  # labels along the top: the scale bar and projection note hold the bottom
+        if minx < top < maxx:
+            ax.text(top, maxy - 0.012 * (maxy - miny), f"{lon:.2f}".rstrip("0").rstrip(".") + "°E", fontsize=6,
+                    ha="center", va="top", color="#33414f", zorder=9)
+        count += 1
+    for lat in np.arange(math.ceil(south / step) * step, north + 1e-9, step):
+        x, y = to_map.transform(np.linspace(west - step, east + step, 50), np.full(50, lat))
+        ax.plot(x, y, **style)
+        left = np.interp(minx, x, y)
+        if miny < left < maxy:
+            ax.text(minx + 0.008 * (maxx - minx), left, f"{lat:.2f}".rstrip("0").rstrip(".") + "°N", fontsize=6,
+                    ha="left", va="bottom", color="#33414f", zorder=9)
+        count += 1
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    return count
+
+
+def _locator_context(data: RegionData):
+    """Return the outline the region is located in: its province (county, city) or China (a province); or None."""
+    from geo.boundaries import COUNTRY_ADCODE, load_boundary
+
+    adcode = data.region.adcode
+    if adcode == COUNTRY_ADCODE:
+        return None
+    if adcode.endswith("0000"):
+        return load_boundary(COUNTRY_ADCODE)
+    return load_boundary(adcode[:2] + "0000")
+
+
+def _draw_locator(fig: Figure, data: RegionData) -> bool:
+    """Draw an inset locator map at the map's top left: the region in red within its province or China."""
+    from geo.crs import equal_area_crs
+
+    try:
+        context = _locator_context(data)
+    except Exception:  # a boundary that cannot be loaded: the card goes without a locator, never fails
+        return False
+    if context is None:
+        return False
+    albers = equal_area_crs()
+    inset = fig.add_axes(LOCATOR_RECT, zorder=12)
+    outline = context.to_crs(albers)
+    outline.plot(ax=inset, color="#f2f0eb", edgecolor="#6b6b6b", linewidth=0.5)
+    data.outline.to_crs(albers).plot(ax=inset, color="#c0392b", edgecolor="#7f1d1d", linewidth=0.4)
+    minx, miny, maxx, maxy = outline.total_bounds
+    pad = 0.05 * max(maxx - minx, maxy - miny)
+    inset.set_xlim(minx - pad, maxx + pad)
+    inset.set_ylim(miny - pad, maxy + pad)
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")  # geopandas labels projected axes; a locator does not show them
+    inset.set_ylabel("")
+    inset.set_facecolor("white")
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#6b6b6b")
+        spine.set_linewidth(0.6)
+    inset.set_label("locator")
+    return True
 
 
 def _draw_villages(ax, data: RegionData, year: int, crs, lang: str) -> list:

@@ -131,6 +131,8 @@ def _import(args) -> str:
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror}") from None
     boundary = load_boundary(region.adcode)
+    if args.kind == "dem":
+        return _import_dem(args, region, path, boundary)
     if args.kind == "villages":
         report = import_village_file(data, path.name, region_boundary=boundary, datum=args.datum,
                                      region_adcode=region.adcode)
@@ -147,6 +149,22 @@ def _import(args) -> str:
         workspace = Workspace(args.workspace)
         result["saved"] = {"workspace": str(workspace.path), "layer": layer, "region": region.key,
                            "version": workspace.save_import(report, layer, region.key)}
+    return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+def _import_dem(args, region, path, boundary) -> str:
+    """Check a DEM GeoTIFF over a region and store it in the workspace as that region's elevation."""
+    from geo.terrain.dem import check_user_dem
+
+    summary = check_user_dem(path, boundary)  # NoDemError (a ValueError) names what is wrong
+    result = {"file": path.name, "region": region.key, "errors": [], **summary}
+    if not args.dry_run:
+        from geo.workspace import Workspace
+
+        workspace = Workspace(args.workspace)
+        result["saved"] = {"workspace": str(workspace.path), "layer": "dem", "region": region.key,
+                           "version": workspace.save_dem(region.key, path, source=path.name, crs=summary["crs"]),
+                           "file": str(workspace.dem_path(region.key))}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
@@ -199,11 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write to this file instead of stdout (required for xlsx)")
     p.add_argument("--workspace", help=WORKSPACE_HELP)
     p.set_defaults(run=_metrics)
-    p = sub.add_parser("import", help="validate a file of villages or zones (a JSON report: errors, warnings, "
-                                      "rows_ok) and save it to a workspace")
-    p.add_argument("kind", choices=["villages", "zones"], help="what the file holds")
+    p = sub.add_parser("import", help="validate a file of villages, zones or elevation (a JSON report: errors, "
+                                      "warnings, rows_ok) and save it to a workspace")
+    p.add_argument("kind", choices=["villages", "zones", "dem"], help="what the file holds")
     p.add_argument("file", help="villages: CSV (UTF-8 / GBK detected), XLSX, GeoJSON, KML, GeoPackage or zipped "
-                                "Shapefile; zones: GeoJSON, KML, GeoPackage or zipped Shapefile")
+                                "Shapefile; zones: GeoJSON, KML, GeoPackage or zipped Shapefile; dem: a GeoTIFF "
+                                "of elevations in metres, any CRS, covering the region (replaces the bundled "
+                                "30″ DEM for that region)")
     p.add_argument("--region", required=True, help="seed region id, 6-digit adcode or Chinese name")
     p.add_argument("--datum", choices=DATUMS, default="wgs84",
                    help="datum of coordinates given in degrees (gcj02: 高德/腾讯, bd09: 百度)")

@@ -8,7 +8,11 @@ Guarantees:
 - undo: every save records what it replaced; undo_last restores it (itself an atomic save);
 - a revision: every write (save or undo) bumps a counter stored in the file, so whatever was derived from an
   earlier state can tell that it is stale (revision(); geo.region_data.data_version builds on it);
-- the bundled seed data is never written: the workspace lives outside the package (default ~/.local/share).
+- the bundled seed data is never written: the workspace lives outside the package (default ~/.local/share);
+- DEMs: a user's elevation GeoTIFF for a region is stored as a file in a folder beside the GeoPackage
+  (`workspace.dems/`, named by region and content hash, never overwritten) and referenced from the `dems` table
+  inside it; saving or undoing one is a write like any other (a revision, a change-log entry), so everything
+  derived from the region's terrain refreshes. The file stays a plain GeoTIFF in its own CRS (opens in QGIS).
 """
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ LAYERS = ("villages", "zones")
 ID_COLUMN = {"villages": "village_id", "zones": "zone_id"}
 HISTORY_TABLE = "change_log"
 META_TABLE = "workspace_meta"  # key/value: "revision" counts every write, undos included
+DEM_TABLE = "dems"  # region -> DEM file in the folder beside the GeoPackage (see dem_folder)
+DEM_LAYER = "dem"  # the change log's layer name for a DEM save
 
 
 def default_workspace_path() -> Path:
@@ -65,6 +71,22 @@ class Workspace:
         if region is not None:
             frame = frame[frame["region"] == region].reset_index(drop=True)
         return frame
+
+    def dem_folder(self) -> Path:
+        """Return the folder beside the GeoPackage that holds the user's DEM files (workspace.dems/)."""
+        return self.path.with_suffix(".dems")
+
+    def dem_path(self, region: str) -> Path | None:
+        """Return the user's DEM GeoTIFF for a region, or None when the region uses the bundled/national DEM."""
+        entry = self._read_dems().get(region)
+        if entry is None:
+            return None
+        path = self.dem_folder() / entry["file"]
+        return path if path.exists() else None
+
+    def dems(self) -> dict[str, dict]:
+        """Return {region: {file, crs, sha256, source, time}} of the DEMs stored in the workspace."""
+        return self._read_dems()
 
     def history(self) -> list[dict]:
         """Return the change log, newest last: version, time, region, layer, source and the counts of the change
@@ -147,6 +169,38 @@ class Workspace:
             raise WorkspaceError(f"{report.file} has {len(report.errors)} errors: nothing was saved")
         return self.save(layer, region, frame, source=report.file, replace_region=True)
 
+    def save_dem(self, region: str, tif: Path | str, *, source: str, crs: str = "") -> int:
+        """Store a DEM GeoTIFF as a region's elevation (copied beside the GeoPackage); return the version.
+
+        The file is copied under a content-addressed name, so an undo can point back at the previous one.
+        """
+        import hashlib
+        import shutil
+
+        tif = Path(tif)
+        digest = hashlib.sha256(tif.read_bytes()).hexdigest()
+        name = f"{region}-{digest[:16]}.tif"
+        with self._locked():
+            folder = self.dem_folder()
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / name
+            if not target.exists():
+                part = folder / (name + ".part")
+                shutil.copyfile(tif, part)
+                os.replace(part, target)
+            dems = self._read_dems()
+            previous = dems.get(region)
+            dems[region] = {"file": name, "crs": crs, "sha256": digest, "source": source,
+                            "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+            history = self._read_history()
+            version = (max((h["version"] for h in history), default=0)) + 1
+            history.append({"version": version, "time": dems[region]["time"], "region": region, "layer": DEM_LAYER,
+                            "source": source, "summary": f"DEM {name}" + (" replaced" if previous else ""),
+                            "undo": json.dumps({"dem": previous})})
+            current = {layer: self._read_all(layer) for layer in LAYERS}
+            self._write_atomically(current, history, dems=dems)
+            return version
+
     def undo_last(self) -> dict | None:
         """Undo the newest save: remove what it saved and restore what it replaced; return the entry undone."""
         with self._locked():
@@ -157,6 +211,14 @@ class Workspace:
             current = {name: self._read_all(name) for name in LAYERS}
             layer, region = entry["layer"], entry["region"]
             undo = json.loads(entry["undo"])
+            if layer == DEM_LAYER:  # the DEM file stays on disk (content-addressed); the reference goes back
+                dems = self._read_dems()
+                if undo["dem"] is None:
+                    dems.pop(region, None)
+                else:
+                    dems[region] = undo["dem"]
+                self._write_atomically(current, history, dems=dems)
+                return {k: v for k, v in entry.items() if k != "undo"}
             frame = current[layer]
             id_column = ID_COLUMN[layer]
             if frame is not None:
@@ -209,8 +271,18 @@ class Workspace:
         keys = ("version", "time", "region", "layer", "source", "summary", "undo")
         return [dict(zip(keys, r)) for r in rows]
 
-    def _write_atomically(self, layers: dict, history: list[dict]) -> None:
+    def _read_dems(self) -> dict[str, dict]:
+        if not self.path.exists():
+            return {}
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+            if not con.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (DEM_TABLE,)).fetchone()[0]:
+                return {}
+            rows = con.execute(f"SELECT region, file, crs, sha256, source, time FROM {DEM_TABLE}").fetchall()
+        return {r[0]: dict(zip(("file", "crs", "sha256", "source", "time"), r[1:])) for r in rows}
+
+    def _write_atomically(self, layers: dict, history: list[dict], *, dems: dict | None = None) -> None:
         revision = self._stored_revision() + 1  # under the lock: no other writer between this read and the rename
+        dems = self._read_dems() if dems is None else dems  # carried over by every write
         fd, tmp = tempfile.mkstemp(prefix=".workspace-", suffix=".gpkg", dir=self.path.parent)
         os.close(fd)
         os.unlink(tmp)
@@ -229,6 +301,11 @@ class Workspace:
                 con.executemany(f"INSERT INTO {HISTORY_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 [(h["version"], h["time"], h["region"], h["layer"], h["source"], h["summary"],
                                   h["undo"]) for h in history])
+                con.execute(f"CREATE TABLE {DEM_TABLE} (region TEXT PRIMARY KEY, file TEXT, crs TEXT, sha256 TEXT, "
+                            "source TEXT, time TEXT)")
+                con.executemany(f"INSERT INTO {DEM_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+                                [(region, d["file"], d["crs"], d["sha256"], d["source"], d["time"])
+                                 for region, d in dems.items()])
                 con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
                 con.execute(f"INSERT INTO {META_TABLE} VALUES ('revision', ?)", (str(revision),))
             with open(tmp, "rb+") as fh:

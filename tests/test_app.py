@@ -115,14 +115,30 @@ def charts(app):
 
 
 def test_coverage_page_shows_union_tables_and_charts(coverage):
-    assert metric_values(coverage) == ["64", "9,976", "100.0%"]
+    assert metric_values(coverage)[:3] == ["64", "9,976", "100.0%"]
     zone_table = table_with(coverage, "主导产业")
     assert len(zone_table) == 6 and zone_table["贫困村"].sum() == 64
     assert "示意" in zone_table["真实 / 示意"].iloc[0]
-    assert len(charts(coverage)) == 1  # no belts in 黑水: only the yearly chart
+    assert len(charts(coverage)) == 2  # no belts in 黑水: the elevation bands and the yearly chart
     published = table_with(coverage, "本图计算值")
     assert (published.loc[published["本图计算值"] != "无法计算", "一致"] == "✓").all()
     assert any("示意数据" in w.value for w in coverage.warning)
+
+
+def test_coverage_page_shows_elevation_by_zone_and_band_and_a_high_cold_threshold(coverage):
+    zone_table = table_with(coverage, "主导产业")
+    assert {"海拔范围（m）", "相对高差（m）", "平均坡度（°）"} <= set(zone_table.columns)
+    assert (zone_table["相对高差（m）"] > 1000).all()  # 黑水's valleys rise from ~2,000 m to over 4,000 m
+    bands = table_with(coverage, "海拔分段")
+    assert bands["村数"].sum() == 100  # every village counted once
+    assert metric_values(coverage)[3] == "100"  # 高寒 from 800 m by default: every 黑水 village lies higher
+    coverage.number_input(key="high_cold_threshold").set_value(3000.0).run()
+    assert not coverage.exception, coverage.exception
+    assert 0 < int(metric_values(coverage)[3]) < 100
+    coverage.selectbox(key="region_choice").set_value("suining").run()
+    coverage.number_input(key="high_cold_threshold").set_value(800.0).run()
+    assert not coverage.exception, coverage.exception
+    assert int(metric_values(coverage)[3]) >= 1
 
 
 def test_year_slider_updates_the_metrics(coverage):
@@ -135,8 +151,8 @@ def test_year_slider_updates_the_metrics(coverage):
 def test_region_switch_updates_the_metrics_and_shows_the_whatif_chart(coverage):
     coverage.selectbox(key="region_choice").set_value("yaan").run()
     assert not coverage.exception
-    assert metric_values(coverage) == ["151", "44,000", "80.0%"]
-    assert len(charts(coverage)) == 2  # yearly + half-width what-if
+    assert metric_values(coverage)[:3] == ["151", "44,000", "80.0%"]
+    assert len(charts(coverage)) == 3  # elevation bands, yearly, half-width what-if
     gaps = table_with(coverage, "距最近分区（公里）")
     assert len(gaps) == 264 - 151
 
@@ -258,14 +274,16 @@ def data_page(tmp_path, monkeypatch):
 
 def test_data_page_offers_every_section(data_page):
     app = data_page
-    assert app.radio(key="data_section").options == ["导入村庄", "导入沟域 / 产业带", "在地图上绘制"]
-    for section in ("zones", "draw", "villages"):
+    assert app.radio(key="data_section").options == ["导入村庄", "导入沟域 / 产业带", "在地图上绘制", "由地形划分沟域",
+                                                     "导入高程（DEM）"]
+    for section in ("zones", "draw", "terrain", "dem", "villages"):
         app.radio(key="data_section").set_value(section).run()
         assert not app.exception, app.exception
     assert app.radio(key="data_datum").value == "wgs84"
     app.sidebar.radio(key="lang").set_value("en").run()
     assert not app.exception, app.exception
-    assert app.radio(key="data_section").options == ["Import villages", "Import valleys / belts", "Draw on the map"]
+    assert app.radio(key="data_section").options == ["Import villages", "Import valleys / belts", "Draw on the map",
+                                                     "Valleys from the terrain", "Import elevation (DEM)"]
     assert [h.value for h in app.header] == ["Import and draw · Qu County"]
 
 
@@ -320,6 +338,46 @@ def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
     assert history["来源"].tolist() == ["在数据页替换", "在地图上绘制"] and set(history["图层"]) == {"分区"}
     assert history["改动"].tolist() == ["保存 1 个，替换 1 个", "保存 1 个，替换 0 个"]
     assert any("已撤销：保存 0 个，替换 1 个，删除 1 个" in i.value for i in app.info)
+
+
+def test_valleys_from_the_terrain_preview_rename_merge_save_and_undo(data_page):
+    """Derive four valleys of 渠县, see their live coverage, rename one, merge two, save (provenance derived), undo."""
+    from geo.workspace import Workspace
+
+    app = data_page
+    app.radio(key="data_section").set_value("terrain").run()
+    assert not app.exception, app.exception
+    app.number_input(key="terrain_count").set_value(4).run()
+    app.button(key="terrain_derive").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state["terrain_request"] == ("qu", "count", 4.0)
+    assert any("4 个沟域" in m.value for m in app.markdown)
+    from geo.coverage import zone_metrics
+    from views.data_terrain import edited_zones
+
+    derived = app.session_state["terrain_edits"]
+    assert derived == {"merges": [], "names": {}}
+    first, second = "terrain-1", "terrain-2"
+    app.session_state["terrain_edits"] = {"merges": [[first, second]], "names": {first: ("示意合并沟", "Merged")}}
+    app.run()
+    assert not app.exception, app.exception
+    assert any("3 个沟域" in m.value for m in app.markdown)
+    app.button(key="terrain_save").click().run()
+    assert not app.exception, app.exception
+    ws = Workspace()
+    saved = ws.read("zones", "qu")
+    assert len(saved) == 3 and set(saved["provenance"]) == {"derived"}
+    assert saved.loc[saved["zone_id"] == first, "name_zh"].item() == "示意合并沟"
+    assert any("已保存到工作区" in s.value for s in app.success)
+    # the saved zones tile the county: every village of 渠县 lies in one of them
+    from geo.region_data import load_region_data
+
+    data = load_region_data("qu", workspace=ws)
+    assert int(zone_metrics(data.zones, data.villages, 2014)["villages"].sum()) == len(data.villages)
+    assert edited_zones is not None
+    app.button(key="data_undo").click().run()
+    again = ws.read("zones", "qu")
+    assert again is None or len(again) == 0
 
 
 def test_the_whole_country_is_a_region_with_its_counties_as_zones():

@@ -253,7 +253,10 @@ def test_tile_underlay_is_drawn_when_tiles_are_reachable(heishui, local_tiles):
 def test_no_network_falls_back_silently_to_an_outline_map(heishui):
     unreachable = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # the discard port: connection refused
     fig, info = card_figure(heishui, 2014, underlay=unreachable)
-    assert not info.underlay_drawn and not fig.axes[0].images
+    assert not info.underlay_drawn
+    assert info.terrain_drawn and len(fig.axes[0].images) == 1, "offline, the card falls back to the DEM's hillshade"
+    fig, info = card_figure(heishui, 2014, underlay=unreachable, terrain=False)
+    assert not info.terrain_drawn and not fig.axes[0].images
 
 
 def test_cli_writes_files_and_reports_bad_input(tmp_path):
@@ -265,3 +268,61 @@ def test_cli_writes_files_and_reports_bad_input(tmp_path):
     run = subprocess.run([sys.executable, "-m", "briefing", "heishui", "--year", "2018", "--zone", "nope",
                           "--out", str(tmp_path / "x.png")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "no zone 'nope'" in run.stderr and not (tmp_path / "x.png").exists()
+
+
+# --- cards that read like maps (issue 16) ----------------------------------------------------------------------
+def test_card_has_a_hillshade_underlay_from_the_dem_offline(heishui, monkeypatch):
+    """Offline and without the national DEM: the bundled clip is warped to the card's CRS and shaded under the map."""
+    from geo.terrain import dem as dem_module
+
+    monkeypatch.setattr(dem_module, "national_dem_path", lambda: Path("/nonexistent/china_30s.tif"))
+    fig, info = card_figure(heishui, 2018)
+    assert info.terrain_drawn
+    [image] = fig.axes[0].images
+    rgba = np.asarray(image.get_array())
+    assert rgba.shape[2] == 4 and max(rgba.shape[:2]) >= 600
+    shade = rgba[..., :3].mean(axis=2)[rgba[..., 3] > 0]
+    assert shade.std() > 0.03, "a hillshade varies: ridges lit, valleys in shade"
+    x0, x1, y0, y1 = image.get_extent()
+    assert x0 <= fig.axes[0].get_xlim()[0] + 1 and x1 >= fig.axes[0].get_xlim()[1] - 1  # metres of the map CRS
+    assert image.get_zorder() < 2, "under the counties, zones and villages"
+
+
+def test_card_without_any_dem_still_draws(heishui, monkeypatch):
+    import dataclasses as dc
+
+    from geo.regions import resolve_region
+    from geo.terrain import dem as dem_module
+
+    monkeypatch.setattr(dem_module, "national_dem_path", lambda: Path("/nonexistent/china_30s.tif"))
+    guizhou = dc.replace(heishui, region=resolve_region("guizhou"))  # no bundled clip covers 贵州's extent
+    _, info = card_figure(dc.replace(guizhou, outline=load_region_data("guizhou").outline), 2018)
+    assert not info.terrain_drawn
+
+
+def test_card_locator_shows_the_region_within_its_province(heishui):
+    fig, info = card_figure(heishui, 2018)
+    assert info.locator_drawn
+    [inset] = [ax for ax in fig.axes if ax.get_label() == "locator"]
+    collections = inset.collections
+    assert len(collections) >= 2  # 四川 and 黑水 in it
+    region_box = collections[-1].get_datalim(inset.transData)
+    province_box = collections[0].get_datalim(inset.transData)
+    assert region_box.width < 0.25 * province_box.width  # a county is small within its province
+
+
+def test_coordinate_grid_is_optional_and_labelled(yaan):
+    fig, info = card_figure(yaan, 2018)
+    assert info.grid_lines == 0
+    fig, info = card_figure(yaan, 2018, grid=True)
+    assert 4 <= info.grid_lines <= 16
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert any(label.endswith("°E") for label in labels) and any(label.endswith("°N") for label in labels)
+
+
+def test_cli_card_with_grid(tmp_path):
+    out = tmp_path / "card.png"
+    result = subprocess.run([sys.executable, "-m", "briefing", "heishui", "--year", "2018", "--grid", "--dpi", "60",
+                             "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert Image.open(out).size == (round(11.69 * 60), round(8.27 * 60))

@@ -75,8 +75,19 @@ def test_unknown_cdn_asset_is_refused():
 def test_basemap_registry_entries_are_complete():
     for basemap in basemaps().values():
         assert basemap.datum in {"wgs84", "cgcs2000", "gcj02", "bd09"}
-        if basemap.id != "none":
+        assert basemap.kind in {"tiles", "terrain", "none"}
+        if basemap.kind == "tiles":
             assert basemap.url and "{z}" in basemap.url and basemap.attribution
+        else:
+            assert basemap.url is None
+
+
+def test_the_default_basemap_is_the_offline_terrain():
+    from layers.basemaps import default_basemap_id
+
+    assert default_basemap_id() == "terrain"
+    assert basemaps()["terrain"].kind == "terrain" and basemaps()["terrain"].name("zh") == "地形（离线）"
+    assert [b.id for b in basemaps().values() if b.default] == ["terrain"]
 
 
 def test_none_basemap_has_no_tiles(heishui):
@@ -206,3 +217,65 @@ def test_county_boundaries_carry_name_labels():
     html = render(fmap)
     assert html.count('class=\\"va-county-label\\"') + html.count('class="va-county-label"') == 8
     assert "\\u5929\\u5168\\u53bf" in html or "天全县" in html
+
+
+# ------------------------------------------------------------------------------------------- offline terrain
+@pytest.fixture(scope="module")
+def heishui_terrain(heishui):
+    from geo.terrain.dem import region_dem
+    from geo.terrain.hillshade import display_elevation, terrain_image
+
+    dem = region_dem(heishui)
+    return terrain_image(dem, outline=heishui, colors=256), display_elevation(dem)
+
+
+def test_terrain_basemap_inlines_its_image_under_every_layer(heishui, heishui_terrain):
+    """No request leaves the page: the image is a data: URL, in a pane under the overlay pane, no tile layer."""
+    image, readout = heishui_terrain
+    fmap = atlas_map(heishui, basemap_id="terrain", terrain=image, readout=readout)
+    boundary_layer(heishui, name="x").add_to(fmap)
+    html = render(fmap)
+    assert "L.tileLayer" not in html
+    assert re.search(r'L\.imageOverlay\(\s*"data:image/png;base64,', html)
+    assert '"pane": "va-terrain"' in html and "createPane" in html
+    assert "va-elevation" in html  # the read-out on hover
+    urls = re.findall(r'https?://[^"\s\')]+', html)
+    assert not [u for u in urls if "leaflet" not in u and "w3.org" not in u and "/app/static" not in u], urls[:5]
+    assert len(image.png) < 300_000, "the inlined image should stay small (a palette PNG)"
+
+
+@pytest.mark.parametrize("datum, shift_m", [("wgs84", 0.0), ("gcj02", 310.0)])
+def test_terrain_image_bounds_follow_the_display_datum(heishui_terrain, datum, shift_m):
+    from conftest import metres_between
+
+    from layers.terrain import display_image_bounds
+
+    image, _ = heishui_terrain
+    (south, west), _ = image.bounds
+    (s2, w2), _ = display_image_bounds(image.bounds, datum)
+    assert abs(metres_between(west, south, w2, s2) - shift_m) < 40
+
+
+def test_terrain_overlay_over_gaode_is_shifted_and_translucent(heishui, heishui_terrain):
+    image, readout = heishui_terrain
+    html = render(atlas_map(heishui, basemap_id="gaode", terrain=image, readout=readout))
+    assert "L.tileLayer" in html and "data:image/png;base64," in html
+    assert '"opacity": 0.5' in html
+    bounds = json.loads(re.search(r'L\.imageOverlay\(\s*"data:image/png;base64,[^"]+",\s*(\[\[.*?\]\])', html,
+                                  re.S).group(1))
+    from conftest import metres_between
+
+    (south, west), _ = image.bounds
+    assert 250 < metres_between(west, south, bounds[0][1], bounds[0][0]) < 400  # moved to GCJ-02 like the outline
+
+
+def test_terrain_image_fades_outside_the_region(heishui_terrain):
+    import io
+
+    from PIL import Image
+
+    image, _ = heishui_terrain
+    picture = Image.open(io.BytesIO(image.png)).convert("RGBA")
+    alpha = np.asarray(picture)[..., 3]
+    assert alpha[0, 0] < 200 and alpha[alpha.shape[0] // 2, alpha.shape[1] // 2] >= 250  # palette: ±a few
+    assert 512 <= max(picture.size) <= 1024

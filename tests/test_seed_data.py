@@ -128,8 +128,11 @@ def test_poor_population_never_rises_in_a_village(data):
 
 
 def test_generator_is_deterministic(tmp_path):
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's geo/, not another installed copy's
     out = subprocess.run([sys.executable, "scripts/build_seed_data.py", "heishui", "qu", "--out", str(tmp_path)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+                         cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     for region, name in [("heishui", "villages.csv"), ("heishui", "zones.geojson"), ("qu", "villages.csv"),
                          ("qu", "zones.geojson")]:
@@ -145,3 +148,103 @@ def test_registry_states_the_assumptions(data):
         for a in seed_region(region).assumptions:
             assert all(re.search(r"[\u4e00-\u9fff]", x) for x in (a.quantity("zh"), a.value("zh"), a.why("zh"))), a
             assert not any(re.search(r"[\u4e00-\u9fff]", x) for x in (a.quantity("en"), a.value("en"), a.why("en"))), a
+
+
+# --- the illustrative layers sit on the terrain (issue 16) ----------------------------------------------------
+@pytest.fixture(scope="module")
+def terrain():
+    """The bundled 30″ DEM clip of each seed region that has one (never the national install: deterministic)."""
+    from geo.terrain.dem import BUNDLED_DIR, read_dem_window, region_bounds
+
+    files = {"heishui": "dem30s_meteva_heishui_513228.tif", "yaan": "dem30s_meteva_yaan_511800.tif",
+             "qu": "dem30s_meteva_quxian_511725.tif", "suining": "dem30s_meteva_suining_430527.tif"}
+    return {r: read_dem_window(BUNDLED_DIR / f, region_bounds(seed_outline(r))) for r, f in files.items()}
+
+
+def seed_outline(region):
+    from geo.boundaries import load_boundary
+
+    return load_boundary(seed_region(region).adcode)
+
+
+def county_median_m(dem, outline):
+    from geo.terrain.valleys import _outline_geometry, region_mask
+
+    mask = region_mask(dem, _outline_geometry(outline, dem.crs)) & np.isfinite(dem.array)
+    return float(np.median(dem.array[mask]))
+
+
+def test_heishui_seed_zones_are_valley_catchments(data, terrain):
+    """Done means: the six zones tile the county and their internal boundaries run ≥ 100 m above its median."""
+    from geo.terrain.valleys import boundary_elevation_excess_m, tiling_quality
+
+    d = data["heishui"]
+    quality = tiling_quality(d.zones, d.outline)
+    assert quality["covered_pct"] >= 98.0
+    assert quality["overlap_pct"] < 0.5
+    assert boundary_elevation_excess_m(d.zones, terrain["heishui"], d.outline) >= 100.0
+
+
+def test_heishui_seed_villages_sit_low_in_the_valleys(data, terrain):
+    """Done means: the villages' median elevation is ≥ 400 m below the county's; none at or above the snow line."""
+    from geo.terrain.metrics import village_elevation_m
+
+    d = data["heishui"]
+    elevation = village_elevation_m(d.villages, terrain["heishui"])
+    assert elevation.notna().all()
+    assert county_median_m(terrain["heishui"], d.outline) - elevation.median() >= 400.0
+    # the snow line (3,500 m) holds for the ~0.9 km cell a village is drawn in; inside the cell it may sit higher
+    assert (elevation < 3500.0).mean() >= 0.95 and elevation.max() < 3700.0
+
+
+@pytest.mark.parametrize("region", ["heishui", "yaan", "qu", "suining"])
+def test_seed_villages_prefer_gentle_ground(data, terrain, region):
+    """Villages lie on gentler slopes than the region's average ground (valley floors and terraces)."""
+    from geo.terrain.valleys import _outline_geometry, metric_dem, region_mask, slope_deg
+
+    d = data[region]
+    dem_m = metric_dem(terrain[region], d.outline)
+    slope = slope_deg(dem_m)
+    inside = region_mask(dem_m, _outline_geometry(d.outline, dem_m.crs)) & np.isfinite(slope)
+    points = d.villages.to_crs(dem_m.crs)
+    col, row = ~dem_m.transform @ (points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    at_villages = slope[row.astype(int), col.astype(int)]
+    assert np.nanmedian(at_villages) < 0.8 * np.median(slope[inside])
+
+
+def test_yaan_belts_follow_valley_floors(data, terrain):
+    """Each belt runs lower than the straight line between its ends and never climbs over a range."""
+    from geo.terrain.dem import sample_dem
+
+    d = data["yaan"]
+    crs = metric_crs(d.zones)
+    dem = terrain["yaan"]
+
+    def profile(line):
+        dense = shapely.segmentize(line, 200.0)
+        xy = shapely.get_coordinates(gpd_points(dense, crs))
+        return sample_dem(dem, xy[:, 0], xy[:, 1], method="bilinear")
+
+    for line in d.zones.to_crs(crs).geometry:
+        straight = shapely.LineString([line.coords[0], line.coords[-1]])
+        assert line.length > 1.15 * straight.length, "a belt that is nearly straight cannot follow valleys"
+        along, direct = profile(line), profile(straight)
+        assert np.nanmedian(along) < np.nanmedian(direct) - 100
+        assert np.nanmax(along) < np.nanmax(direct)
+
+
+def gpd_points(line, crs):
+    import geopandas as gpd
+
+    return gpd.GeoSeries(shapely.points(shapely.get_coordinates(line)), crs=crs).to_crs(4326).values
+
+
+def test_suining_high_cold_villages_are_its_highest(data, terrain):
+    from geo.terrain.metrics import village_elevation_m
+
+    d = data["suining"]
+    elevation = village_elevation_m(d.villages, terrain["suining"])
+    high = d.villages["high_cold"].astype(bool)
+    assert int(high.sum()) == 26
+    assert elevation[high].min() >= elevation[~high].max() - 1e-6
+    assert not (high & d.villages["poverty_village"].astype(bool)).any()

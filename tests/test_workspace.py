@@ -120,3 +120,75 @@ def test_deleting_every_object_leaves_a_readable_workspace_and_undo_brings_them_
     assert ws.read("villages") is None and [h["version"] for h in ws.history()] == [1, 2]
     ws.undo_last()
     assert sorted(ws.read("villages", "heishui")["village_id"]) == ["a", "b"]
+
+
+# --- the user's DEM (issue 16) ----------------------------------------------------------------------------------
+def projected_dem(tmp_path, region="513228"):
+    """Write the bundled 30″ clip of a seed county reprojected to Gauss-Krüger (EPSG:4543, 500 m): a 'user' DEM."""
+    import numpy as np
+    import rasterio
+
+    from geo.boundaries import load_boundary
+    from geo.terrain.dem import region_dem, reproject_dem
+
+    dem = reproject_dem(region_dem(load_boundary(region)), "EPSG:4543", resolution=500.0)
+    path = tmp_path / "my_dem_gk.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=dem.shape[0], width=dem.shape[1], count=1,
+                       dtype="float32", crs="EPSG:4543", transform=dem.transform, nodata=np.nan) as dst:
+        dst.write(dem.array, 1)
+    return path
+
+
+def test_a_dem_is_stored_beside_the_geopackage_changes_the_revision_and_undoes(tmp_path):
+    from geo.region_data import data_version
+
+    ws = Workspace(tmp_path / "ws.gpkg")
+    before = data_version("heishui", workspace=ws)
+    tif = projected_dem(tmp_path)
+    version = ws.save_dem("heishui", tif, source=tif.name, crs="EPSG:4543")
+    path = ws.dem_path("heishui")
+    assert path.parent == tmp_path / "ws.dems" and path.read_bytes() == tif.read_bytes()
+    assert ws.dems()["heishui"]["crs"] == "EPSG:4543" and ws.dem_path("yaan") is None
+    assert data_version("heishui", workspace=ws) != before, "caches keyed on the data version must refresh"
+    assert ws.history()[-1]["layer"] == "dem" and ws.history()[-1]["version"] == version
+    ws.save("zones", "qu", _zones_frame(), source="t")  # another write keeps the DEM reference
+    assert ws.dem_path("heishui") == path
+    ws.undo_last()
+    ws.undo_last()
+    assert ws.dem_path("heishui") is None
+
+
+def _zones_frame():
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    return gpd.GeoDataFrame({"zone_id": ["z1"], "name_zh": ["区"], "name_en": ["z"], "kind": ["valley"],
+                             "half_width_km": [np.nan], "industries": [[]], "provenance": ["user"], "source": ["t"],
+                             "color": [None]}, geometry=[shapely.box(106.8, 30.7, 107.0, 30.9)], crs=4326)
+
+
+def test_cli_imports_a_projected_dem_and_the_region_uses_it(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from geo.boundaries import load_boundary
+    from geo.terrain.dem import region_dem
+
+    tif = projected_dem(tmp_path)
+    ws_path = tmp_path / "ws.gpkg"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-m", "geo", "import", "dem", str(tif), "--region", "黑水县",
+                          "--workspace", str(ws_path)], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["crs"] == "EPSG:4543" and report["cell_m"] == 500.0 and 1500 < report["min_m"] < 2500
+    stored = Workspace(ws_path).dem_path("heishui")
+    dem = region_dem(load_boundary("513228"), user_dem=stored)
+    assert dem.source == f"user DEM {stored.name}" and dem.crs.to_epsg() == 4543
+    # a DEM that misses the region is refused with a reason, nothing saved
+    out = subprocess.run([sys.executable, "-m", "geo", "import", "dem", str(tif), "--region", "yaan",
+                          "--workspace", str(ws_path)], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2 and "covers" in out.stderr
+    assert Workspace(ws_path).dem_path("yaan") is None

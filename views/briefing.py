@@ -33,8 +33,9 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
                     format_func=lambda s: t("briefing_size_a4" if s == "a4" else "briefing_size_16x9", lang))
     review = c3.text_input(t("briefing_review", lang), key="briefing_review", max_chars=40)
     underlay = c4.checkbox(t("briefing_underlay", lang), key="briefing_underlay", value=False)
+    grid = c4.checkbox(t("briefing_grid", lang), key="briefing_grid", value=False)
     png = cache.card_bytes(data, year, zone_id=zone_id, size=size, lang=lang, review=review, fmt="png",
-                           underlay=underlay)
+                           underlay=underlay, grid=grid)
     st.subheader(t("briefing_preview", lang))
     st.image(png, width="stretch")
     zone_label = names.get(zone_id, "")
@@ -43,7 +44,7 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
                        "image/png", key="download_png", type="primary")
     d2.download_button(t("briefing_download_pdf", lang),
                        cache.card_bytes(data, year, zone_id=zone_id, size=size, lang=lang, review=review, fmt="pdf",
-                                        underlay=underlay),
+                                        underlay=underlay, grid=grid),
                        file_name(region.name(lang), zone_label, year, ".pdf"), "application/pdf", key="download_pdf")
     with d3:
         if len(data.zones) and st.button(t("briefing_atlas", lang), key="build_atlas"):

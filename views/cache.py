@@ -98,20 +98,24 @@ def pairing_table(data: RegionData, year: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang: str, review: str, fmt: str,
-                underlay: bool) -> bytes:
+                underlay: bool, grid: bool = False, dem_key: str = "") -> bytes:
     import xyzservices.providers as xyz
 
     from briefing.card import render_card
 
-    return render_card(_region_data(key, version), year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
+    data = _region_data(key, version)
+    user_dem = workspace().dem_path(key)
+    dem = _dem(data.region.adcode, key, dem_key, None) if user_dem is not None and dem_key else None
+    return render_card(data, year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
                        review_number=review or None, underlay=xyz.OpenStreetMap.Mapnik if underlay else None,
-                       dpi=200 if fmt == "png" else 100)
+                       dpi=200 if fmt == "png" else 100, grid=grid, dem=dem)
 
 
 def card_bytes(data: RegionData, year: int, *, zone_id: str, size: str, lang: str, review: str, fmt: str,
-               underlay: bool) -> bytes:
-    """Return the briefing card (PNG or PDF bytes) of the data."""
-    return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay)
+               underlay: bool, grid: bool = False) -> bytes:
+    """Return the briefing card (PNG or PDF bytes) of the data (hillshade from the region's DEM, optional grid)."""
+    return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay, grid,
+                       dem_token(data.region))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -128,3 +132,136 @@ def _table_exports(key: str, version: str, year: int, lang: str, datum: str) -> 
 def table_exports(data: RegionData, year: int, lang: str, datum: str) -> dict[str, bytes]:
     """Return the workbook, GeoPackage, GeoJSON (zip) and CSV exports of the data."""
     return _table_exports(data.region.key, data.version, year, lang, datum)
+
+
+# ------------------------------------------------------------------------------------------------ terrain
+TERRAIN_IMAGE_PX = 1024  # longest side of the terrain basemap image (a 256-colour PNG: ~100–150 kB for a county)
+TERRAIN_PICTURE_CELLS = 4_000_000  # a province or the country is read averaged down to this many cells for pictures
+
+
+def dem_token(region: RegionRef) -> str:
+    """Return the version of the DEM a region's terrain comes from (the user's, the national or a bundled one).
+
+    Cheap (stat calls): a DEM saved to the workspace, or `make dem` installing the national DEM, changes it.
+    "" when no DEM covers the region.
+    """
+    from geo.terrain.dem import NoDemError, dem_source_for, file_version
+
+    path = workspace().dem_path(region.key)
+    if path is None:
+        outline, _ = region_outline_and_counties(region.adcode)
+        try:
+            path = dem_source_for(tuple(float(v) for v in outline.total_bounds))
+        except NoDemError:
+            return ""
+    return f"{path.name}:{file_version(path)}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _dem(adcode: str, key: str, token: str, max_cells: int | None):
+    from geo.terrain.dem import region_dem
+
+    outline, _ = region_outline_and_counties(adcode)
+    return region_dem(outline, user_dem=workspace().dem_path(key), max_cells=max_cells)
+
+
+def region_dem(region: RegionRef, *, for_picture: bool = False):
+    """Return the region's DEM (geo.terrain.dem.Dem; shared: never mutate it); NoDemError names `make dem`."""
+    from geo.terrain.dem import NoDemError
+
+    token = dem_token(region)
+    if not token:
+        outline, _ = region_outline_and_counties(region.adcode)
+        from geo.terrain.dem import dem_source_for
+
+        dem_source_for(tuple(float(v) for v in outline.total_bounds))  # raises the message naming the command
+        raise NoDemError("no DEM covers this region")
+    return _dem(region.adcode, region.key, token, TERRAIN_PICTURE_CELLS if for_picture else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _terrain_image(adcode: str, key: str, token: str, max_side_px: int):
+    from geo.terrain.hillshade import display_elevation, terrain_image
+
+    dem = _dem(adcode, key, token, TERRAIN_PICTURE_CELLS)
+    outline, _ = region_outline_and_counties(adcode)
+    return (terrain_image(dem, max_side_px=max_side_px, outline=outline, colors=256),
+            display_elevation(dem, max_side_px=200))
+
+
+def terrain_image(region: RegionRef):
+    """Return (TerrainImage, ElevationGrid) of a region's offline terrain basemap, rendered once per region and DEM.
+
+    Raises geo.terrain.dem.NoDemError (naming `make dem`) when no DEM covers the region.
+    """
+    region_dem(region, for_picture=True)  # raises NoDemError early with the message naming the command
+    return _terrain_image(region.adcode, region.key, dem_token(region), TERRAIN_IMAGE_PX)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _village_elevation(key: str, version: str, token: str) -> pd.Series:
+    from geo.terrain.metrics import village_elevation_m
+
+    data = _region_data(key, version)
+    return village_elevation_m(data.villages, _dem(data.region.adcode, key, token, None))
+
+
+def village_elevation(data: RegionData) -> pd.Series | None:
+    """Return each village's elevation (m), sampled once per data version and DEM; None without a DEM."""
+    if not dem_token(data.region) or len(data.villages) == 0:
+        return None
+    return _village_elevation(data.region.key, data.version, dem_token(data.region))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _zone_terrain(key: str, version: str, token: str) -> pd.DataFrame:
+    from geo.terrain.metrics import zone_terrain
+
+    data = _region_data(key, version)
+    return zone_terrain(data.zones, _dem(data.region.adcode, key, token, None))
+
+
+def zone_terrain(data: RegionData) -> pd.DataFrame | None:
+    """Return per zone elevation min/max/mean, relief and mean slope; None without a DEM or zones."""
+    if not dem_token(data.region) or len(data.zones) == 0 or (data.zones["kind"] == "county").all():
+        return None
+    return _zone_terrain(data.region.key, data.version, dem_token(data.region))
+
+
+DERIVATIONS_KEPT = 16  # derived valley sets remembered (across sessions), newest kept
+
+
+@st.cache_resource(show_spinner=False)
+def _derivations() -> tuple:
+    """Return (lock, ordered dict) remembering derived valley sets; bounded to DERIVATIONS_KEPT entries.
+
+    Not st.cache_data: the derivation reports progress to a bar the page drew, which a cached function may not
+    touch; this store is keyed the same way (region, DEM version, control) and bounded the same way.
+    """
+    import threading
+    from collections import OrderedDict
+
+    return threading.Lock(), OrderedDict()
+
+
+def derived_zones(region: RegionRef, *, count: int | None = None, min_area_km2: float | None = None, progress=None):
+    """Return valley zones derived from the region's DEM (remembered per region, DEM and control; progress on a miss).
+
+    Shared between sessions: never mutate the frame returned.
+    """
+    from geo.terrain.valleys import derive_valley_zones
+
+    dem = region_dem(region)
+    key = (region.adcode, region.key, dem_token(region), count, min_area_km2)
+    lock, store = _derivations()
+    with lock:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    outline, _ = region_outline_and_counties(region.adcode)
+    zones = derive_valley_zones(outline, dem, count=count, min_area_km2=min_area_km2, progress=progress)
+    with lock:
+        store[key] = zones
+        while len(store) > DERIVATIONS_KEPT:
+            store.popitem(last=False)
+    return zones

@@ -47,6 +47,61 @@ def years_chart(years: pd.DataFrame, lang: str) -> alt.LayerChart:
     return alt.layer(under, over)
 
 
+def zone_terrain_columns(data, zones: pd.DataFrame, lang: str) -> dict:
+    """Return the zone table's terrain columns (elevation range, relief, mean slope), {} without a DEM."""
+    terrain = cache.zone_terrain(data)
+    if terrain is None:
+        return {}
+    terrain = terrain.set_axis(data.zones["zone_id"].to_numpy()).reindex(zones["zone_id"])
+    return {
+        t("terrain_elevation_range", lang): [f"{a:,.0f}–{b:,.0f}" for a, b in
+                                             zip(terrain["elevation_min_m"], terrain["elevation_max_m"])],
+        t("relief_m", lang): terrain["relief_m"].to_numpy(),
+        t("slope_mean_deg", lang): terrain["slope_mean_deg"].to_numpy(),
+    }
+
+
+def elevation_section(data, year: int, lang: str) -> None:
+    """Villages and poor population by elevation band, and the high-cold (高寒) villages above a threshold."""
+    from geo.terrain.metrics import DEFAULT_HIGH_COLD_M, high_cold, villages_by_elevation_band
+    from geo.villages import village_status
+
+    elevation = cache.village_elevation(data)
+    if elevation is None:
+        return
+    st.subheader(t("elevation_title", lang, year=year))
+    left, right = st.columns([3, 2])
+    poverty = village_status(data.villages, year) == "poverty"
+    bands = pd.DataFrame({
+        "band": villages_by_elevation_band(elevation).index.astype(str),
+        "villages": villages_by_elevation_band(elevation).to_numpy(),
+        "poverty": villages_by_elevation_band(elevation[poverty]).to_numpy(),
+        "poor": villages_by_elevation_band(elevation, weights=data.villages[f"poor_{year}"]).to_numpy(),
+    })
+    bands = bands[(bands["villages"] > 0)]
+    with left:
+        long = pd.concat([pd.DataFrame({"band": bands["band"], "n": bands["villages"], "series": t("villages_count", lang)}),
+                          pd.DataFrame({"band": bands["band"], "n": bands["poverty"],
+                                        "series": t("poverty_villages", lang)})])
+        chart = alt.Chart(long).mark_bar().encode(
+            y=alt.Y("band:N", title=t("elevation_band", lang), sort=list(bands["band"])),
+            x=alt.X("n:Q", title=t("villages_count", lang)), color=alt.Color("series:N", title=""),
+            yOffset="series:N", tooltip=["band", "series", "n"])
+        st.altair_chart(chart, width="stretch")
+    with right:
+        st.dataframe(pd.DataFrame({t("elevation_band", lang): bands["band"], t("villages_count", lang): bands["villages"],
+                                   t("poverty_villages", lang): bands["poverty"],
+                                   t("poor_population", lang): bands["poor"].astype(int)}),
+                     hide_index=True, width="stretch", key="elevation_table")
+        threshold = st.number_input(t("high_cold_threshold", lang), min_value=0.0, max_value=6000.0,
+                                    value=DEFAULT_HIGH_COLD_M, step=100.0, key="high_cold_threshold",
+                                    help=t("high_cold_help", lang, default=f"{DEFAULT_HIGH_COLD_M:,.0f}"))
+        flags = high_cold(elevation, threshold_m=threshold)
+        st.metric(t("high_cold_villages", lang), f"{int(flags.sum()):,}")
+        st.caption(t("high_cold_caption", lang, poverty=int((flags & poverty).sum()),
+                     poor=int(data.villages.loc[flags, f"poor_{year}"].sum()), median=float(elevation.median())))
+
+
 def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
     """Show a region's coverage in a year: the union, per zone, charts, gaps, pairing, published vs computed."""
     if region is None:
@@ -83,6 +138,7 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
                 t("area_km2", lang): zones["area_km2"],
                 t("area_10k_mu", lang): zones["area_10k_mu"],
                 t("poor_per_km2", lang): zones["poor_per_km2"],
+                **zone_terrain_columns(data, zones, lang),
                 t("dataset_status", lang): [t("status_illustrative" if p == "illustrative" else "status_real", lang)
                                              for p in zones["provenance"]],
             })
@@ -91,7 +147,10 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
                 t("area_km2", lang): st.column_config.NumberColumn(format="%.1f"),
                 t("area_10k_mu", lang): st.column_config.NumberColumn(format="%.2f"),
                 t("poor_per_km2", lang): st.column_config.NumberColumn(format="%.1f"),
+                t("relief_m", lang): st.column_config.NumberColumn(format="%.0f"),
+                t("slope_mean_deg", lang): st.column_config.NumberColumn(format="%.1f"),
             })
+        elevation_section(data, year, lang)  # villages by elevation band, 高寒 threshold (with or without zones)
 
         left, right = st.columns(2)
         with left:

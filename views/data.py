@@ -24,6 +24,7 @@ from layers.draw import draw_control
 from layers.villages import villages_layer
 from layers.zones import zones_layer
 from views import cache
+from views.data_terrain import dem_section, terrain_section
 from views.state import page_args
 from views.widgets import base_map, show_map
 
@@ -33,7 +34,7 @@ SOURCE_DELETED = "deleted on the data page"
 SOURCE_REPLACED = "replaced on the data page"
 SOURCE_KEYS = {SOURCE_DRAWN: "history_source_drawn", SOURCE_DELETED: "history_source_deleted",
                SOURCE_REPLACED: "history_source_replaced"}
-SECTIONS = ("villages", "zones", "draw")
+SECTIONS = ("villages", "zones", "draw", "terrain", "dem")
 VILLAGE_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "kml", "gpkg", "zip"]
 ZONE_TYPES = ["geojson", "json", "kml", "gpkg", "zip"]
 
@@ -187,7 +188,7 @@ def history_table(history: list[dict], lang: str) -> pd.DataFrame:
 def context_map(data, zones, region: RegionRef, year: int, lang: str):
     """Return (map, basemap, datum) with the region's outline, the zones given and the villages of the year: what
     a planner draws on or imports against."""
-    fmap, basemap, datum = base_map(data.outline, lang, features=len(zones))
+    fmap, basemap, datum = base_map(data.outline, lang, features=len(zones), region=region)
     boundary_layer(data.outline, name=region.name(lang), outline_only=True, weight=3, color="#c0392b",
                    datum=datum).add_to(fmap)
     if len(zones):
@@ -294,8 +295,8 @@ def data_page(region: RegionRef | None, year: int, lang: str) -> None:
     data = cache.region_data(region)
     section = st.radio(t("data_section", lang), SECTIONS, key="data_section", horizontal=True,
                        format_func=lambda s: t(f"data_section_{s}", lang))
-    {"villages": villages_section, "zones": zones_section, "draw": draw_section}[section](ws, data, region, year,
-                                                                                         lang)
+    {"villages": villages_section, "zones": zones_section, "draw": draw_section, "terrain": terrain_section,
+     "dem": dem_section}[section](ws, data, region, year, lang)
     st.subheader(t("data_history", lang))
     history = ws.history()  # read after the undo button's callback: an undone version is gone from the log
     if history:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from geo.i18n import localized, pick, t
 from geo.regions import RegionRef, citation
+from layers.basemaps import default_basemap_id
 from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
 from layers.display import click_to_wgs84
@@ -118,7 +119,7 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
             c2.selectbox(t("choropleth_metric", lang), list(CHOROPLETH_METRICS), key="choropleth_metric",
                          format_func=lambda m: t(m, lang))
     layers = st.session_state.get("layers", DEFAULT_LAYERS)
-    basemap = st.session_state.get("basemap", "osm")
+    basemap = st.session_state.get("basemap", default_basemap_id())
     map_col, side_col = st.columns([3, 2]) if not present else (st.container(), None)
     with map_col:
         identity = (region.key, basemap, lang, tuple(layers), st.session_state.get("choropleth_metric"), present)
@@ -127,7 +128,8 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
             anchors.clear()
             anchors[identity] = st.session_state.get("view")
         fmap, basemap, datum = base_map(outline, lang, view=anchors[identity],
-                                        features=max(len(counties), len(data.zones)))
+                                        features=max(len(counties), len(data.zones)), region=region,
+                                        with_terrain="terrain" in layers)
         tolerance = display_tolerance_deg(len(counties))
         is_county_zones = len(data.zones) and (data.zones["kind"] == "county").all()
         if "counties" in layers and len(counties) > 1 and not is_county_zones:

@@ -7,12 +7,12 @@ from geo.boundaries import COUNTRY_ADCODE, BoundaryLookupError
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from geo.regions import RegionRef, load_registry, resolve_region
 from geo.villages import YEARS
-from layers.basemaps import basemaps
+from layers.basemaps import basemaps, default_basemap_id
 
 OTHER_REGION = "__other__"  # region selectbox value meaning "type a name or code"
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 URL_RESTORED = "_url_restored"  # session flag: the link's query parameters were read once
-LAYER_CHOICES = ("zones", "villages", "counties", "choropleth")
+LAYER_CHOICES = ("zones", "villages", "counties", "choropleth", "terrain")  # terrain: hillshade over online tiles
 DEFAULT_LAYERS = ["zones", "villages", "counties"]
 
 
@@ -73,7 +73,7 @@ def state_query_params() -> dict[str, str]:
     state = st.session_state
     choice = state.get("region_choice", default_region())
     region = state.get("region_query", "") if choice == OTHER_REGION else choice
-    out = {"region": region, "year": str(state.get("year", YEARS[0])), "basemap": state.get("basemap", "osm"),
+    out = {"region": region, "year": str(state.get("year", YEARS[0])), "basemap": state.get("basemap", default_basemap_id()),
            "lang": state.get("lang", DEFAULT_LANGUAGE), "layers": ",".join(state.get("layers", DEFAULT_LAYERS))}
     if state.get("selected_zone"):
         out["zone"] = state["selected_zone"]
@@ -125,6 +125,7 @@ def sidebar() -> str:
         st.session_state.setdefault("year", YEARS[0])
         st.select_slider(t("year", lang), options=list(YEARS), key="year")
         options = list(basemaps())
+        st.session_state.setdefault("basemap", default_basemap_id())  # the offline terrain: needs nothing outside
         st.selectbox(t("basemap", lang), options, key="basemap",
                      format_func=lambda b: basemaps()[b].name(lang))
         for key, value in st.session_state.pop("_url_ignored", []):

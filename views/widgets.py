@@ -6,7 +6,7 @@ import streamlit as st
 from geo.i18n import t
 from layers.assets import use_local_assets
 from layers.base import atlas_map, map_datum
-from layers.basemaps import MissingToken, basemaps, resolve_token
+from layers.basemaps import MissingToken, basemaps, default_basemap_id, resolve_token
 
 MAP_HEIGHT_PX = 620
 
@@ -40,17 +40,38 @@ def secrets() -> dict:
 CANVAS_FROM_FEATURES = 500  # from this many polygons on the map, Leaflet draws them on a canvas, not as SVG
 
 
-def base_map(extent, lang: str, *, view: dict | None = None, features: int = 0):
-    """Return (map, basemap id, display datum) on the chosen basemap; a basemap whose key is missing falls back to
-    no basemap with a message naming the key. features: how many polygons the page will draw."""
-    basemap = st.session_state.get("basemap", "osm")
-    canvas = features >= CANVAS_FROM_FEATURES
+def terrain_for(region, lang: str):
+    """Return (terrain image, elevation grid) of a region for the offline terrain basemap, or (None, None) with a
+    message naming `make dem` when no DEM covers it."""
+    from geo.terrain.dem import NoDemError
+    from views import cache
+
+    if region is None:
+        return None, None
     try:
-        fmap = atlas_map(extent, basemap_id=basemap, lang=lang, token=resolve_token(basemaps()[basemap], secrets()),
-                         view=view, canvas=canvas)
-    except MissingToken:
+        return cache.terrain_image(region)
+    except NoDemError as exc:
+        st.info(t("terrain_no_dem", lang, reason=str(exc)), icon=":material/terrain:")
+        return None, None
+
+
+def base_map(extent, lang: str, *, view: dict | None = None, features: int = 0, region=None,
+             with_terrain: bool = False):
+    """Return (map, basemap id, display datum) on the chosen basemap; a basemap whose key is missing falls back to
+    the offline terrain with a message naming the key. features: how many polygons the page will draw; region: whose
+    terrain the offline terrain basemap shows; with_terrain: lay the hillshade over an online basemap too."""
+    basemap = st.session_state.get("basemap", default_basemap_id())
+    canvas = features >= CANVAS_FROM_FEATURES
+    if basemaps()[basemap].token and not resolve_token(basemaps()[basemap], secrets()):
         b = basemaps()[basemap]
         st.warning(t("basemap_key_missing", lang, basemap=b.name(lang), token=b.token))
+        basemap = default_basemap_id()
+    wanted = basemaps()[basemap].kind == "terrain" or (with_terrain and basemaps()[basemap].kind == "tiles")
+    terrain, readout = terrain_for(region, lang) if wanted else (None, None)
+    try:
+        fmap = atlas_map(extent, basemap_id=basemap, lang=lang, token=resolve_token(basemaps()[basemap], secrets()),
+                         view=view, canvas=canvas, terrain=terrain, readout=readout)
+    except MissingToken:  # the key vanished between the check and the call
         basemap = "none"
         fmap = atlas_map(extent, basemap_id=basemap, lang=lang, view=view, canvas=canvas)
     return fmap, basemap, map_datum(basemap)

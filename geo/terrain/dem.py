@@ -144,7 +144,8 @@ def dem_source_for(bounds: tuple[float, float, float, float], *, user_dem: Path 
             return path
     raise NoDemError(
         f"no installed DEM covers {_fmt(bounds)} (bundled 30″ clips cover only the seed regions); install the "
-        f"national 30″ DEM once with `{INSTALL_COMMAND}` (make dem), or import your own DEM GeoTIFF")
+        f"national 30″ DEM once with `{INSTALL_COMMAND}` (python scripts/install_dem.py), or import your own DEM "
+        "GeoTIFF (data page, or python -m geo import dem FILE --region R --workspace WS)")
 
 
 def _fmt(bounds) -> str:
@@ -160,8 +161,12 @@ def _source_note(path: Path) -> str:
 
 
 def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float], *,
-                    margin_deg: float = DEFAULT_MARGIN_DEG) -> Dem:
-    """Read the cells of a DEM file covering WGS84 bounds plus a margin, in the file's own CRS (float32 m, NaN)."""
+                    margin_deg: float = DEFAULT_MARGIN_DEG, max_cells: int | None = None) -> Dem:
+    """Read the cells of a DEM file covering WGS84 bounds plus a margin, in the file's own CRS (float32 m, NaN).
+
+    With `max_cells`, a larger window is read averaged down by a whole factor (from the file's overviews where it
+    has them) to at most that many cells: a province or the whole country for a picture, not for measurement.
+    """
     import rasterio
     from rasterio.warp import transform_bounds
     from rasterio.windows import Window, from_bounds
@@ -180,8 +185,19 @@ def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float],
         if col1 <= col0 or row1 <= row0:
             raise NoDemError(f"{path.name} has no cells in {_fmt(bounds)}")
         window = Window(col0, row0, col1 - col0, row1 - row0)
-        data = src.read(1, window=window, masked=True)
-        transform = src.window_transform(window)
+        factor = 1
+        if max_cells and window.width * window.height > max_cells:
+            factor = math.ceil(math.sqrt(window.width * window.height / max_cells))
+        if factor > 1:
+            from rasterio.enums import Resampling
+
+            shape = (max(1, int(window.height // factor)), max(1, int(window.width // factor)))
+            data = src.read(1, window=window, masked=True, out_shape=shape, resampling=Resampling.average)
+            transform = src.window_transform(window) * Affine.scale(window.width / shape[1],
+                                                                   window.height / shape[0])
+        else:
+            data = src.read(1, window=window, masked=True)
+            transform = src.window_transform(window)
         crs = pyproj.CRS.from_user_input(src.crs.to_wkt())
         scale = src.scales[0] or 1.0
         offset = src.offsets[0] or 0.0
@@ -190,7 +206,7 @@ def read_dem_window(path: Path | str, bounds: tuple[float, float, float, float],
 
 
 def region_dem(region, *, user_dem: Path | str | None = None, margin_deg: float = DEFAULT_MARGIN_DEG,
-               crs=None, resolution: float | None = None) -> Dem:
+               crs=None, resolution: float | None = None, max_cells: int | None = None) -> Dem:
     """Return the DEM (float32 m, NaN nodata) around a region (adcode/name, outline or WGS84 bounds).
 
     The user's GeoTIFF (any CRS) is read when given, else the national 30″ install, else a bundled seed clip; a
@@ -199,7 +215,7 @@ def region_dem(region, *, user_dem: Path | str | None = None, margin_deg: float 
     """
     bounds = region_bounds(region)
     path = dem_source_for(bounds, user_dem=user_dem)
-    dem = read_dem_window(path, bounds, margin_deg=margin_deg)
+    dem = read_dem_window(path, bounds, margin_deg=margin_deg, max_cells=max_cells)
     if crs is not None:
         dem = reproject_dem(dem, crs, resolution=resolution)
     return dem
@@ -302,3 +318,40 @@ def sample_elevation(lon, lat, *, dem: Dem | None = None, user_dem: Path | str |
         path = dem_source_for(bounds, user_dem=user_dem)
         dem = read_dem_window(path, bounds, margin_deg=0.02)
     return sample_dem(dem, lon, lat, method=method)
+
+
+def check_user_dem(path: Path | str, outline) -> dict:
+    """Check that a user's DEM GeoTIFF can replace the bundled DEM for a region; return what it holds.
+
+    Raises NoDemError (saying what was found and what is expected) when the file is not a single-band raster with
+    a CRS, holds no elevations, or does not cover the whole region. Returns {crs, width, height, cell_m, min_m,
+    max_m, source}: the CRS as given, the grid and its ground cell size, the elevation range over the region.
+    """
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    path = Path(path)
+    try:
+        with rasterio.open(path) as src:
+            if src.count < 1:
+                raise NoDemError(f"{path.name} has no raster band; expected a one-band elevation GeoTIFF")
+            if src.crs is None:
+                raise NoDemError(f"{path.name} has no CRS; save it with its CRS (e.g. EPSG:4326 or EPSG:4543) — "
+                                 "in QGIS: Raster › Projections › Assign Projection")
+            crs_text = src.crs.to_string()
+            width, height = src.width, src.height
+    except RasterioIOError as exc:
+        raise NoDemError(f"{path.name} is not a raster GDAL can read ({exc}); expected a GeoTIFF") from None
+    dem = region_dem(outline, user_dem=path, margin_deg=0.0)
+    from geo.terrain.valleys import _outline_geometry, region_mask
+
+    inside = region_mask(dem, _outline_geometry(outline, dem.crs)) & np.isfinite(dem.array)
+    if not inside.any():
+        raise NoDemError(f"{path.name} holds no elevation inside the region (all no-data)")
+    values = dem.array[inside]
+    if values.min() < -500 or values.max() > 9000:
+        raise NoDemError(f"{path.name}: elevations {values.min():.0f}..{values.max():.0f} are not metres above sea "
+                         "level (expected −500..9,000 m); is it a DEM, and in metres?")
+    width_m, height_m = geographic_cell_size_m(dem)
+    return {"crs": crs_text, "width": width, "height": height, "cell_m": round(math.sqrt(width_m * height_m), 1),
+            "min_m": float(values.min()), "max_m": float(values.max()), "source": f"user DEM {path.name}"}

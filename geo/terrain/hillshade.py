@@ -25,7 +25,8 @@ MULTI_AZIMUTHS_DEG = (225.0, 270.0, 315.0, 360.0)  # light directions of the mul
 TINT_STOPS = ((0.00, (196, 214, 180)), (0.30, (222, 226, 190)), (0.55, (232, 220, 194)),
               (0.80, (214, 208, 204)), (1.00, (246, 246, 246)))
 SHADE_WEIGHT = 0.65  # how much the hillshade darkens the tint (0: flat tint, 1: full shade)
-_IMAGE_VERSION = "terrain-image-1"  # bump when the rendering changes, so caches keyed on it refresh
+OUTSIDE_ALPHA = 0.45  # opacity of the terrain outside a region's outline: the region stands out, the land goes on
+_IMAGE_VERSION = "terrain-image-2"  # bump when the rendering changes, so caches keyed on it refresh
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,13 @@ def _display_grid(dem: Dem, max_side_px: int) -> Dem:
 
 
 def terrain_image(dem: Dem, *, max_side_px: int = MAX_SIDE_PX, multidirectional: bool = True,
-                  elevation_range_m: tuple[float, float] | None = None) -> TerrainImage:
+                  elevation_range_m: tuple[float, float] | None = None, outline=None,
+                  outside_alpha: float = OUTSIDE_ALPHA, colors: int | None = None) -> TerrainImage:
     """Render a DEM (any CRS) as a hillshaded, tinted RGBA PNG with its WGS84 bounds for a Leaflet ImageOverlay.
 
     The tint spans `elevation_range_m` (default: the 2nd–98th percentile of the DEM); no-data cells are transparent.
+    With an `outline` (GeoDataFrame/GeoSeries with a CRS) the land outside it is drawn at `outside_alpha` opacity.
+    `colors` (e.g. 256) stores a palette PNG instead of true colour: about a sixth of the bytes, for inlining.
     """
     from PIL import Image
 
@@ -123,13 +127,54 @@ def terrain_image(dem: Dem, *, max_side_px: int = MAX_SIDE_PX, multidirectional:
     rgba = np.empty((height, width, 4), dtype=np.uint8)
     rgba[..., :3] = np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
     rgba[..., 3] = np.where(np.isfinite(z), 255, 0).astype(np.uint8)
+    if outline is not None:
+        inside = _outline_mask(outline, grid)
+        rgba[..., 3] = np.where(inside, rgba[..., 3], np.round(rgba[..., 3] * outside_alpha)).astype(np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", optimize=False, compress_level=6)
+    picture = Image.fromarray(rgba, mode="RGBA")
+    if colors:
+        picture = picture.quantize(colors=int(colors), method=Image.Quantize.FASTOCTREE)
+    picture.save(buffer, format="PNG", optimize=bool(colors), compress_level=6)
     west, south, east, north = grid.bounds
     transformer = pyproj.Transformer.from_crs(WEB_MERCATOR, WGS84, always_xy=True)
     lon0, lat0 = transformer.transform(west, south)
     lon1, lat1 = transformer.transform(east, north)
     return TerrainImage(buffer.getvalue(), ((float(lat0), float(lon0)), (float(lat1), float(lon1))), width, height)
+
+
+def _outline_mask(outline, grid: Dem) -> np.ndarray:
+    """Return a bool grid of the display grid's cells whose centre lies inside an outline."""
+    import shapely
+    from rasterio.features import geometry_mask
+
+    from geo.crs import require_crs
+
+    require_crs(outline, "outline")
+    series = outline.geometry if hasattr(outline, "geometry") else outline
+    shape = shapely.union_all(series.to_crs(WEB_MERCATOR).values)
+    return geometry_mask([shape], out_shape=grid.shape, transform=grid.transform, invert=True)
+
+
+@dataclass(frozen=True)
+class ElevationGrid:
+    """Elevations (int16 m, NODATA_M where none) on the overlay's Web Mercator grid, for a read-out on hover."""
+
+    values: np.ndarray
+    bounds: tuple[tuple[float, float], tuple[float, float]]  # WGS84 [[south, west], [north, east]]
+
+
+NODATA_M = -32768  # int16 marker of "no elevation" in an ElevationGrid
+
+
+def display_elevation(dem: Dem, *, max_side_px: int = 200) -> ElevationGrid:
+    """Return the DEM's elevations on a small Web Mercator grid covering the same extent as terrain_image."""
+    grid = _display_grid(dem, max_side_px)
+    values = np.where(np.isfinite(grid.array), np.round(grid.array), NODATA_M).astype(np.int16)
+    west, south, east, north = grid.bounds
+    transformer = pyproj.Transformer.from_crs(WEB_MERCATOR, WGS84, always_xy=True)
+    lon0, lat0 = transformer.transform(west, south)
+    lon1, lat1 = transformer.transform(east, north)
+    return ElevationGrid(values, ((float(lat0), float(lon0)), (float(lat1), float(lon1))))
 
 
 def terrain_image_key(dem: Dem, **options) -> str:

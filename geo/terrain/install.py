@@ -31,7 +31,7 @@ SOURCE_TEXT = f"meteva {METEVA_VERSION}, dem_0.00833.nc"
 LICENCE_TEXT = ("uncertain: the package metadata says GPL-3, the LICENSE file in the wheel is Apache-2.0; the package "
                 "does not say where the elevations come from (they behave like a public-domain 30″ global DEM of the "
                 "GTOPO30 / SRTM30 / GMTED family — an inference)")
-INSTALL_COMMAND = "python scripts/install_dem.py"
+INSTALL_COMMAND = "make dem"  # = python scripts/install_dem.py (README: Elevation)
 
 Progress = Callable[[float, str], None]
 

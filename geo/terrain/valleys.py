@@ -474,3 +474,39 @@ def tiling_quality(zones: gpd.GeoDataFrame, outline) -> dict[str, float]:
     overlap = float(np.sum(shapely.area(geoms))) - shapely.area(union)
     total = shapely.area(region)
     return {"covered_pct": 100.0 * covered / total, "overlap_pct": 100.0 * max(overlap, 0.0) / total}
+
+
+def merge_valley_zones(zones: gpd.GeoDataFrame, zone_ids, *, name_zh: str | None = None,
+                       name_en: str | None = None) -> gpd.GeoDataFrame:
+    """Return derived zones with two or more of them merged into one (the first id keeps its place and name).
+
+    Area (km²) is summed; elevation min/max are the extremes, the mean elevation and mean slope are area-weighted,
+    relief is recomputed. The input is untouched.
+    """
+    require_crs(zones, "zones")
+    ids = list(dict.fromkeys(zone_ids))
+    unknown = [z for z in ids if z not in set(zones["zone_id"])]
+    if unknown:
+        raise ValueError(f"no zone {', '.join(map(str, unknown))} among {', '.join(zones['zone_id'])}")
+    if len(ids) < 2:
+        raise ValueError(f"merging needs two or more zones, got {len(ids)}")
+    chosen = zones[zones["zone_id"].isin(ids)]
+    keep = zones.index[zones["zone_id"] == ids[0]][0]
+    out = zones.drop(index=chosen.index.difference([keep])).copy()
+    geometry = shapely.union_all(chosen.geometry.values)
+    out.loc[keep, "geometry"] = geometry
+    if "area_km2" in out.columns:
+        weights = chosen["area_km2"].to_numpy(dtype=float)
+        out.loc[keep, "area_km2"] = round(float(weights.sum()), 2)
+        for column in ("elevation_mean_m", "slope_mean_deg"):
+            if column in out.columns:
+                out.loc[keep, column] = round(float(np.average(chosen[column], weights=weights)), 2)
+        if "elevation_min_m" in out.columns:
+            out.loc[keep, "elevation_min_m"] = float(chosen["elevation_min_m"].min())
+            out.loc[keep, "elevation_max_m"] = float(chosen["elevation_max_m"].max())
+            out.loc[keep, "relief_m"] = round(out.loc[keep, "elevation_max_m"] - out.loc[keep, "elevation_min_m"], 2)
+    if name_zh:
+        out.loc[keep, "name_zh"] = name_zh
+    if name_en:
+        out.loc[keep, "name_en"] = name_en
+    return out.reset_index(drop=True)
