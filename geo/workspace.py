@@ -195,7 +195,7 @@ class Workspace:
             history = self._read_history()
             version = (max((h["version"] for h in history), default=0)) + 1
             history.append({"version": version, "time": dems[region]["time"], "region": region, "layer": DEM_LAYER,
-                            "source": source, "summary": f"DEM {name}" + (" replaced" if previous else ""),
+                            "source": source, "summary": json.dumps({"saved": 1, "replaced": int(previous is not None)}),
                             "undo": json.dumps({"dem": previous})})
             current = {layer: self._read_all(layer) for layer in LAYERS}
             self._write_atomically(current, history, dems=dems)
