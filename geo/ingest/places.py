@@ -34,6 +34,7 @@ from geo.ingest.tables import parse_number
 DEGREE_LIMITS = {"lon": 180, "lat": 90}
 SAME_PLACE_M = 200.0  # two rows of one name in one township closer than this are the same village written twice
 MAX_ROW_WARNINGS = 200  # per kind of warning: a file of 100 000 points outside the region is one problem, not a list
+METRES_FROM = 1000.0  # coordinates beyond this are projected metres (any northing in China is over 10^6 m)
 CRS_AUTO = "auto"  # crs option: detect degrees or projected metres from the values and headers
 CRS_DEGREES = "degrees"  # crs option: the columns are longitude/latitude in degrees (any notation)
 
@@ -63,11 +64,12 @@ def coordinate_columns(columns, mapping: dict[str, str]) -> tuple[str, str] | No
 
 
 def _looks_projected(x_text: pd.Series, y_text: pd.Series) -> bool:
-    """Tell metres from degrees by magnitude: most values of either column beyond 180."""
+    """Tell metres from degrees by magnitude: most values of either column beyond METRES_FROM (a longitude of 330.5
+    is a wrong degree, not a metre)."""
     def big(column):
         values = [parse_number(v).value for v in column]
         numbers = [abs(v) for v in values if v is not None]
-        return bool(numbers) and np.mean([v > 180 for v in numbers]) > 0.5
+        return bool(numbers) and np.mean([v > METRES_FROM for v in numbers]) > 0.5
 
     return big(x_text) or big(y_text)
 
@@ -116,11 +118,19 @@ def _degrees(x_text, y_text, x_header, y_header, rows, report, blocked, datum) -
         x_text, y_text, x_header, y_header = y_text, x_text, y_header, x_header
     x, y = lon_column.degrees.copy(), lat_column.degrees.copy()
     x_empty, y_empty = _empty(x_text), _empty(y_text)
+    # a row whose longitude reads like a latitude and latitude like a longitude (China: lat 18-54, lon 73-135)
+    nx = np.array([np.nan if v is None else v for v in (parse_number(t).value for t in x_text)], dtype=float)
+    ny = np.array([np.nan if v is None else v for v in (parse_number(t).value for t in y_text)], dtype=float)
+    nx = np.where(np.isfinite(nx), nx, x)
+    ny = np.where(np.isfinite(ny), ny, y)
+    swapped = (nx >= 15) & (nx <= 55) & (ny >= 70) & (ny <= 136)
     for label, header, text, column, empty, other_empty in (
             ("lon", x_header, x_text, lon_column, x_empty, y_empty),
             ("lat", y_header, y_text, lat_column, y_empty, x_empty)):
         for i, problem in column.problems:
             blocked[i] = True
+            if swapped[i] and problem.key == "angle_degrees_range":
+                continue  # reported as swapped below
             value = parse_number(text.iloc[i]).value
             if problem.key == "angle_degrees_range" and value is not None:
                 report.add("error", int(rows[i]), header, "coordinate_out_of_range", field=label, value=value,
@@ -134,20 +144,19 @@ def _degrees(x_text, y_text, x_header, y_header, rows, report, blocked, datum) -
             blocked[i] = True
             report.add("error", int(rows[i]), header, "coordinate_half_missing", field=label)
         if label == "lat":  # a latitude beyond ±90 that read_angle let through as a longitude-sized value
-            for i in np.flatnonzero(np.abs(np.nan_to_num(y)) > 90):
+            for i in np.flatnonzero((np.abs(np.nan_to_num(y)) > 90) & ~swapped):
                 if not blocked[i]:
                     blocked[i] = True
                     report.add("error", int(rows[i]), header, "coordinate_out_of_range", field="lat",
                                value=float(y[i]), limit=90)
     _unplaced_rows(report, rows, x_empty & y_empty, f"{x_header} / {y_header}")
-    both = np.isfinite(x) & np.isfinite(y) & ~blocked
-    swapped = both & (x >= 15) & (x <= 55) & (y >= 70) & (y <= 136)  # China: latitudes 18-54, longitudes 73-135
-    if swapped.sum() and swapped.sum() > 0.5 * both.sum():
+    usable = np.isfinite(nx) & np.isfinite(ny) & (~blocked | swapped)
+    if swapped.sum() and swapped.sum() > 0.5 * usable.sum():
         report.add("error", None, f"{x_header} / {y_header}", "swapped", count=int(swapped.sum()), total=len(x))
     else:
         for i in np.flatnonzero(swapped):
-            report.add("error", int(rows[i]), f"{x_header} / {y_header}", "row_swapped", lon=float(x[i]),
-                       lat=float(y[i]))
+            report.add("error", int(rows[i]), f"{x_header} / {y_header}", "row_swapped", lon=float(nx[i]),
+                       lat=float(ny[i]))
     blocked |= swapped
     x[blocked], y[blocked] = np.nan, np.nan
     lon, lat = convert_coords(x, y, datum, "wgs84")
