@@ -182,8 +182,9 @@ def family_of(epsg: int) -> str:
 
 
 def chosen_reading(x_text, y_text, x_header: str, y_header: str, epsg: int, readings: list[Candidate]) -> Candidate:
-    """Return the reading of a projected EPSG the user chose: the detected one of that code, else a new one whose
-    easting column is the one that puts more points in China."""
+    """Return the reading of a projected EPSG the user chose: the detected one of that code, else a new one with
+    the easting column of the best detected reading (the columns' roles do not change with the central meridian),
+    or, with nothing detected, the column that puts more points in China."""
     for candidate in readings:
         if candidate.epsg == epsg:
             return candidate
@@ -198,7 +199,7 @@ def chosen_reading(x_text, y_text, x_header: str, y_header: str, epsg: int, read
         zone = epsg - 32600
         cm = zone * 6.0 - 183
     best, best_share = None, -1.0
-    for easting in ("x", "y"):
+    for easting in ((readings[0].easting,) if readings else ("x", "y")):
         candidate = Candidate(epsg=epsg, family=family, easting=easting, central_meridian=cm, zone=zone,
                               zones=(zone,) if zone and family.endswith("prefix") else (), x_header=x_header,
                               y_header=y_header, inside_share=None, fit=0.0, score=0.0)
