@@ -9,10 +9,8 @@ import json
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -264,13 +262,14 @@ def test_the_issue_files_import_whole_from_the_data_page(data_page, name):
     app = data_page
     app.file_uploader(key="data_upload").upload(name, (CORPUS / name).read_bytes()).run()
     assert not app.exception, app.exception
-    assert not [e for e in app.error], [e.value for e in app.error]
+    assert not list(app.error), [e.value for e in app.error]
     app.button(key="data_confirm").click().run()
     assert not app.exception, app.exception
     saved = Workspace().read("villages", "heishui")
     assert len(saved) == EXPECTED[name]["rows_accepted"]
     if name == "gk3_prefix_x_northing.csv":
-        assert "data_crs" in [s.key for s in app.selectbox]
+        picker = next(s for s in app.selectbox if s.key and s.key.startswith("data_crs_"))
+        assert picker.value == "auto" and any("EPSG:4522" in o for o in picker.options)  # the detected zone 34 (CM 102°E) is offered
     if EXPECTED[name]["coordinates"] == "none":
         assert app.selectbox(key="data_place_village") is not None
         assert any("未定位村庄" in s.value for s in app.subheader)
@@ -309,8 +308,8 @@ def test_the_report_groups_warnings_by_kind_in_the_ui_language(data_page):
     app.file_uploader(key="data_upload").upload("defects.csv", MULTI_DEFECT.encode()).run()
     assert app.error, "errors come first"
     labels = [e.label for e in app.expander]
-    assert any(label.startswith("1 × ") and "县界" not in label for label in labels)
-    assert any("逐行明细" == label for label in labels)
+    assert "1 × （104.50000, 30.50000）在地区范围之外" in labels  # one group per kind, with its count
+    assert "逐行明细" in labels
     app.sidebar.radio(key="lang").set_value("en").run()
     labels = [e.label for e in app.expander]
     assert "Row by row" in labels and any("outside the region" in label for label in labels)

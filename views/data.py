@@ -173,7 +173,7 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
                      index=table.sheet_names.index(table.sheet) if table.sheet in table.sheet_names else 0)
     mapping = mapping_editor([*HEADER_ALIASES, *POOR_COLUMNS], guess_mapping(table.frame.columns),
                              table.frame.columns, "map_", lang)
-    crs = st.session_state.get("data_crs", CRS_AUTO)
+    crs = st.session_state.get(f"data_crs_{file_key}", CRS_AUTO)
     zones = data.zones[~data.zones["zone_id"].astype(str).str.startswith(ASSIGNED_ZONE_PREFIX)]
     report = import_village_file(content, upload.name, upload=table, mapping=mapping, datum=datum,
                                  region_boundary=data.outline, region_adcode=region.adcode, crs=crs,
@@ -182,9 +182,10 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
     if report.reading is not None or crs != CRS_AUTO:  # projected metres: say how they were read, offer the others
         if report.reading is not None:
             st.info(report.reading.description(lang))
-        choices = [CRS_AUTO, *dict.fromkeys([c.epsg for c in report.readings[:8]]),
-                   *[c for c in GK_CHOICES if c not in {r.epsg for r in report.readings[:8]}]]
-        st.selectbox(t("data_crs", lang), choices, key="data_crs",
+        detected = list(dict.fromkeys(c.epsg for c in report.readings[:8]))
+        no_prefix = report.reading is None or report.reading.family in ("gk3", "gk6")  # the user picks the CM
+        choices = [CRS_AUTO, *detected, *[c for c in GK_CHOICES if no_prefix and c not in detected]]
+        st.selectbox(t("data_crs", lang), choices, key=f"data_crs_{file_key}",
                      format_func=lambda c: crs_label(c, report.readings, lang))
     show_report(report, lang)
     if report.suggested_codes:

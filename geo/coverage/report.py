@@ -32,12 +32,14 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
-    """Return region, year, illustrative flag, per-zone rows, the union, the gap list and published vs computed."""
+    """Return region, year, illustrative flag, per-zone rows, the union, the gap list, published vs computed and
+    the unplaced villages."""
     membership = data.membership
     zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership)
     zones.insert(1, "name", localized(zones, "name", lang))
     gaps = gap_list(data.zones, data.villages, year, membership=membership)
     published = published_vs_computed(data.region.figures, data.zones, data.villages, membership)
+    unplaced = data.unplaced[["village_id", "name", "township", "code", "zones_assigned"]]
     return {
         "region": data.region.key,
         "region_name": data.region.name(lang),
@@ -49,4 +51,5 @@ def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
                                                             membership=membership).items()},
         "gaps": _records(gaps),
         "published": _records(published),
+        "unplaced": _records(unplaced),  # villages without a location: counted by assignment, not drawn
     }
