@@ -59,6 +59,13 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Headers of columns that identify people (a household register, not village totals): such a file is refused.
+PERSONAL_HEADERS = ("身份证", "身份证号", "身份证号码", "公民身份号码", "证件号码", "户主姓名", "户主", "姓名", "联系电话",
+                    "手机", "手机号", "手机号码", "电话", "银行卡号", "银行账号", "家庭住址", "idcard", "idnumber",
+                    "phone", "mobile", "personname", "householdhead")
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")  # an 18-digit 居民身份证 number
+
+
 def normalise_header(header: str) -> str:
     return re.sub(r"[\s_\-（）()【】\[\]:：/]+", "", str(header)).lower()
 
@@ -220,7 +227,23 @@ def check_options(report: ImportReport, table: pd.DataFrame, mapping: dict, datu
                            aliases=", ".join(HEADER_ALIASES[required]))
     if table.empty:
         report.add("error", None, None, "no_rows")
+    check_personal_data(report, table)
     return not report.errors
+
+
+def check_personal_data(report: ImportReport, table: pd.DataFrame) -> None:
+    """Refuse a table that identifies people (names of household heads, ID or phone numbers): the atlas takes
+    village totals only. Reported per column, with the first row holding an ID number where there is one."""
+    personal = [c for c in table.columns if normalise_header(c) in {normalise_header(h) for h in PERSONAL_HEADERS}]
+    for column in table.columns:
+        if column in personal:
+            continue
+        values = table[column].astype(str).str.strip()
+        hits = values.str.fullmatch(_ID_NUMBER.pattern).to_numpy()
+        if hits.any():
+            personal.append(column)
+    for column in personal:
+        report.add("error", None, column, "personal_data", header=column)
 
 
 @dataclass
@@ -447,7 +470,7 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
     first = ~keys.duplicated(keep="first").to_numpy()
     wide = table[first].reset_index(drop=True)
     wide_rows = rows[first]
-    for name in ("lon", "lat"):
+    for name in (n for n in ("lon", "lat") if n in mapping):  # a register has none
         moved = table.groupby(keys.to_numpy(), sort=False)[mapping[name]].nunique()
         for key in moved.index[moved > 1][:20]:
             i = int(np.flatnonzero(first & (keys == key).to_numpy())[0])
