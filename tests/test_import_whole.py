@@ -11,6 +11,7 @@ import sys
 import tomllib
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -188,6 +189,8 @@ def test_unplaced_villages_count_in_their_assigned_zones_by_brute_force():
         assert union["poor_population_total"] == int(poor_population(villages, year).sum())
     membership = zone_membership(zones, villages)
     assert membership.covered()[:len(register)].all(), "every register village is assigned to a zone"
+    grid = zone_membership(zones, villages, engine="grid")  # the fast engine skips unplaced villages the same way
+    assert np.array_equal(grid.sorted_pairs(), membership.sorted_pairs())
     disagreements = membership_disagreements(zones, villages)
     assert disagreements and {d["kind"] for d in disagreements} <= {"assigned_outside", "inside_assigned_elsewhere"}
 
@@ -313,3 +316,18 @@ def test_the_report_groups_warnings_by_kind_in_the_ui_language(data_page):
     app.sidebar.radio(key="lang").set_value("en").run()
     labels = [e.label for e in app.expander]
     assert "Row by row" in labels and any("outside the region" in label for label in labels)
+
+
+def test_a_second_file_places_saved_villages_from_the_data_page(data_page):
+    app = data_page
+    name = "register_real_names_codes.csv"
+    app.file_uploader(key="data_upload").upload(name, (CORPUS / name).read_bytes()).run()
+    app.button(key="data_confirm").click().run()
+    app.radio(key="data_village_mode").set_value("place").run()
+    locations = "村代码,村名,经度,纬度\n513228105200,杨柳秋村,102.90,32.10\n513228100200,四美村,102.95,32.05\n"
+    app.file_uploader(key="data_upload").set_value(("locations.csv", locations.encode(), "text/csv")).run()
+    assert not app.exception, app.exception
+    app.button(key="data_confirm").click().run()
+    saved = Workspace().read("villages", "heishui")
+    assert len(saved) == 8 and saved.geometry.notna().sum() == 2
+    assert any("未定位村庄：6 个（共 8 个）" in s.value for s in app.subheader)

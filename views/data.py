@@ -172,7 +172,7 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
         st.selectbox(t("data_sheet", lang), table.sheet_names, key=f"data_sheet_{file_key}",
                      index=table.sheet_names.index(table.sheet) if table.sheet in table.sheet_names else 0)
     mapping = mapping_editor([*HEADER_ALIASES, *POOR_COLUMNS], guess_mapping(table.frame.columns),
-                             table.frame.columns, "map_", lang)
+                             table.frame.columns, f"map_{file_key}_", lang)  # per file: a new file, a new guess
     crs = st.session_state.get(f"data_crs_{file_key}", CRS_AUTO)
     zones = data.zones[~data.zones["zone_id"].astype(str).str.startswith(ASSIGNED_ZONE_PREFIX)]
     report = import_village_file(content, upload.name, upload=table, mapping=mapping, datum=datum,
