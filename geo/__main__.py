@@ -118,7 +118,6 @@ def _import(args) -> str:
     from pathlib import Path
 
     from geo.boundaries import load_boundary
-    from geo.ingest.villages import import_village_file
     from geo.ingest.zones import import_zone_file
     from geo.regions import resolve_region
 
@@ -134,21 +133,50 @@ def _import(args) -> str:
     if args.kind == "dem":
         return _import_dem(args, region, path, boundary)
     if args.kind == "villages":
-        report = import_village_file(data, path.name, region_boundary=boundary, datum=args.datum,
-                                     region_adcode=region.adcode)
-        layer = "villages"
-    else:
-        report = import_zone_file(data, path.name, region_boundary=boundary, datum=args.datum,
-                                  default_half_width_km=args.half_width_km)
-        layer = "zones"
+        return _import_villages(args, region, path, data, boundary)
+    report = import_zone_file(data, path.name, region_boundary=boundary, datum=args.datum,
+                              default_half_width_km=args.half_width_km)
     result = report.as_dict(args.lang)
     args.exit_code = 1 if report.errors else 0
     if not report.errors and not args.dry_run:
         from geo.workspace import Workspace
 
         workspace = Workspace(args.workspace)
-        result["saved"] = {"workspace": str(workspace.path), "layer": layer, "region": region.key,
-                           "version": workspace.save_import(report, layer, region.key)}
+        result["saved"] = {"workspace": str(workspace.path), "layer": "zones", "region": region.key,
+                           "version": workspace.save_import(report, "zones", region.key)}
+    return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+def _import_villages(args, region, path, data: bytes, boundary) -> str:
+    """Validate a village file (every row, one report) and save it whole: villages placed or unplaced, or with
+    --place the locations of villages already saved."""
+    from geo.coverage.membership import ASSIGNED_ZONE_PREFIX
+    from geo.ingest.villages import import_village_file, locate_villages
+    from geo.region_data import load_region_data
+    from geo.workspace import Workspace
+
+    workspace = Workspace(args.workspace) if args.workspace else None
+    data_now = load_region_data(region.key, workspace=workspace)
+    zones = data_now.zones[~data_now.zones["zone_id"].astype(str).str.startswith(ASSIGNED_ZONE_PREFIX)]
+    report = import_village_file(data, path.name, region_boundary=boundary, datum=args.datum,
+                                 region_adcode=region.adcode, sheet=args.sheet, crs=args.crs,
+                                 region_zones=zones, apply_suggested_codes=args.apply_suggested_codes)
+    located = None
+    if args.place and not report.errors:
+        own = workspace.read("villages", region.key) if workspace is not None else None
+        existing = None if own is None or not len(own) else data_now.villages
+        located = locate_villages(existing, report)
+    result = report.as_dict(args.lang)
+    args.exit_code = 1 if report.errors else 0  # warnings never fail: the file is saved whole
+    if not report.errors and not args.dry_run:
+        if located is not None:
+            version = workspace.save("villages", region.key, located, source=f"{path.name} (locations)")
+            result["saved"] = {"workspace": str(workspace.path), "layer": "villages", "region": region.key,
+                               "version": version, "placed": len(located)}
+        else:
+            result["saved"] = {"workspace": str(workspace.path), "layer": "villages", "region": region.key,
+                               "version": workspace.save_import(report, "villages", region.key),
+                               "villages": report.rows_ok, "unplaced": report.unplaced}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
@@ -227,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", required=True, help="seed region id, 6-digit adcode or Chinese name")
     p.add_argument("--datum", choices=DATUMS, default="wgs84",
                    help="datum of coordinates given in degrees (gcj02: 高德/腾讯, bd09: 百度)")
+    p.add_argument("--crs", default="auto",
+                   help="villages: how to read the coordinate columns — auto (detected, reported as 'read as …'), "
+                        "degrees, or the EPSG code of projected metres (e.g. 4543: CGCS2000 3° GK, CM 102°E)")
+    p.add_argument("--sheet", help="villages: the worksheet of a workbook (name, or 0-based position)")
+    p.add_argument("--apply-suggested-codes", action="store_true",
+                   help="villages: take the NBS 2023 code suggested for rows without one")
+    p.add_argument("--place", action="store_true",
+                   help="villages: the file gives locations of villages already in the workspace, keyed by code, "
+                        "township + name, or name; only those villages are updated")
     p.add_argument("--half-width-km", type=float, default=DEFAULT_HALF_WIDTH_KM, help="zones: half-width of belts without one")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's messages")
     p.add_argument("--dry-run", action="store_true", help="validate only; nothing is written")

@@ -42,7 +42,14 @@ class RegionData:
         """
         from geo.coverage import zone_membership
 
-        return zone_membership(self.zones, self.villages)
+        return zone_membership(self.zones, self.villages)  # inside an outline, or assigned by name
+
+    @property
+    def unplaced(self) -> gpd.GeoDataFrame:
+        """Return the villages without a location (counted by assignment, listed, not drawn)."""
+        from geo.villages import placed
+
+        return self.villages[~placed(self.villages)]
 
     @property
     def illustrative(self) -> bool:
@@ -119,5 +126,8 @@ def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
         own_zones = workspace.read("zones", region.key)
         if own_zones is not None and len(own_zones):
             zones = validate_zones(own_zones.drop(columns=["region"]), name="workspace zones")
+    from geo.coverage.membership import with_assigned_zones
+
+    zones = with_assigned_zones(zones, villages)  # zone names villages are assigned to, without an outline yet
     return RegionData(region=region, outline=outline, counties=counties, zones=zones, villages=villages,
                       version=version)

@@ -1,13 +1,18 @@
-"""Villages: WGS84 points with rural population, poverty-village status over time and poor population per year.
+"""Villages: WGS84 points (or none yet: unplaced), rural population, poverty status over time, poor per year.
 
 Status is as at the end of each year: a poverty village counts in year Y when it was identified in or before Y and
 had not exited by the end of Y (exit_year > Y, or no exit yet). poor_Y is the registered poor population living in
 the village at the end of Y (poor people also live in non-poverty villages). lifted_Y, when given, is the number
 of people lifted out during Y; it may differ from poor_{Y-1} - poor_Y because people also enter and leave the
 register for other reasons (new identification, deaths, corrections).
+
+A village without a location (a register kept by code, the usual case) is *unplaced*: its geometry is missing
+(None). It counts in the region's totals and in every zone it is assigned to (zones_assigned: zone names joined by
+、), is listed as unplaced, and is not drawn until it is placed.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,15 +28,30 @@ POOR_COLUMNS = [f"poor_{y}" for y in YEARS]
 LIFTED_COLUMNS = [f"lifted_{y}" for y in YEARS[1:]]
 VILLAGE_COLUMNS = ["village_id", "name", "township", "code", "county", "rural_population", "poverty_village",
                    "identified_year", "exit_year", *POOR_COLUMNS, *LIFTED_COLUMNS, "poor_households", "high_cold",
-                   "resident_team", "provenance", "geometry"]
+                   "resident_team", "zones_assigned", "provenance", "geometry"]
 OPTIONAL_COLUMNS = {"township": "", "code": "", "county": "", "poor_households": np.nan, "high_cold": False,
-                    "resident_team": "", **dict.fromkeys(LIFTED_COLUMNS, np.nan)}
+                    "resident_team": "", "zones_assigned": "", **dict.fromkeys(LIFTED_COLUMNS, np.nan)}
 CODE_DIGITS = 12  # NBS 统计用区划代码 of a village
 PLANNING_CLASS_COLUMN = "planning_class"  # optional: the village's planning class id (data/indicators.toml), "" if none
+ZONE_SEPARATORS = re.compile(r"[、;；,，/|]+")  # between zone names in one cell: 果蔬沟、花海沟
+
+
+def placed(villages: gpd.GeoDataFrame) -> np.ndarray:
+    """Return True for each village that has a point (False for an unplaced village)."""
+    geom = villages.geometry
+    return ~(geom.isna() | geom.is_empty).to_numpy()
+
+
+def split_zone_names(text: object) -> list[str]:
+    """Return the zone names of one cell (果蔬中蜂民俗沟、冰山观光休闲沟 -> two names), blanks dropped."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return []
+    return [part.strip() for part in ZONE_SEPARATORS.split(str(text)) if part.strip()]
 
 
 def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd.GeoDataFrame:
-    """Return villages checked against the schema (WGS84 points); raise SchemaError listing every problem by row."""
+    """Return villages checked against the schema (WGS84 points, or None for an unplaced village); raise SchemaError
+    listing every problem by row."""
     if villages.crs is None:
         raise CRSError(f"{name} has no CRS; villages must say their CRS (WGS84 EPSG:4326 expected)")
     report = Report(name)
@@ -56,10 +76,15 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
     for i in np.flatnonzero(frame["village_id"].duplicated(keep="first").to_numpy()):
         report.add(int(i) + 1, "village_id", "schema_duplicate_village", id=frame["village_id"].iloc[i])
     geom = frame.geometry
-    not_point = ~geom.geom_type.isin(["Point"]) | geom.is_empty
-    for i in np.flatnonzero(not_point.to_numpy()):
-        report.add(int(i) + 1, "geometry", "schema_not_point", kind=geom.iloc[i].geom_type if geom.iloc[i] else "—")
-    points = ~not_point.to_numpy()
+    missing = (geom.isna() | geom.is_empty).to_numpy()
+    if missing.any():  # unplaced: one spelling of "no point" (None), whatever the source wrote
+        frame = frame.set_geometry(gpd.GeoSeries(np.where(missing, None, geom.values), index=frame.index,
+                                                 crs=frame.crs))
+        geom = frame.geometry
+    not_point = (~geom.geom_type.isin(["Point"])).to_numpy() & ~missing
+    for i in np.flatnonzero(not_point):
+        report.add(int(i) + 1, "geometry", "schema_not_point", kind=geom.iloc[i].geom_type)
+    points = ~not_point & ~missing
     x = np.where(points, geom.x.where(points), np.nan)
     y = np.where(points, geom.y.where(points), np.nan)
     for i in np.flatnonzero(points & ((np.abs(x) > 180) | (np.abs(y) > 90))):
@@ -98,6 +123,7 @@ def validate_villages(villages: gpd.GeoDataFrame, name: str = "villages") -> gpd
         frame[column] = frame[column].fillna(0).astype(np.int64)
     for column in ["identified_year", "exit_year"]:
         frame[column] = frame[column].astype("Int64")
+    frame["zones_assigned"] = ["、".join(split_zone_names(v)) for v in frame["zones_assigned"]]
     for column in ("township", "county", "resident_team"):
         frame[column] = _text(frame[column])
     columns = VILLAGE_COLUMNS if PLANNING_CLASS_COLUMN not in frame.columns else \
@@ -139,15 +165,17 @@ def read_villages_csv(path: Path | str, *, provenance: str | None = None) -> gpd
                         encoding="utf-8-sig")
     if provenance is not None:
         table["provenance"] = provenance
+    points = gpd.points_from_xy(table["lon"], table["lat"])
+    unplaced = (table["lon"].isna() | table["lat"].isna()).to_numpy()
     frame = gpd.GeoDataFrame(table.drop(columns=["lon", "lat"]),
-                             geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
+                             geometry=gpd.GeoSeries(np.where(unplaced, None, points), crs=4326), crs=4326)
     return validate_villages(frame, name=Path(path).name)
 
 
 def write_villages_csv(villages: gpd.GeoDataFrame, path: Path | str) -> None:
     """Write villages as CSV (utf-8, lon/lat with 6 decimals ≈ 0.1 m)."""
     table = pd.DataFrame(villages.drop(columns="geometry"))
-    table.insert(1, "lon", villages.geometry.x.round(6))
+    table.insert(1, "lon", villages.geometry.x.round(6))  # empty for an unplaced village
     table.insert(2, "lat", villages.geometry.y.round(6))
     table.to_csv(path, index=False, encoding="utf-8")
 

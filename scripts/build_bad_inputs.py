@@ -81,7 +81,7 @@ def main() -> None:
     write("pdf_renamed.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
     write("gbk_good.csv", village_rows(good).encode("gbk"))  # a valid GBK file: no error, names decoded
     write("missing_coordinates.csv", "村名,户籍人口\n示意村A,800\n")
-    write("text_in_number.csv", "村名,经度,纬度\n示意村A,东经102.99,32.07\n")
+    write("text_in_number.csv", "村名,经度,纬度\n示意村A,见附图,32.07\n")  # 东经102.99 is an angle (issue 13)
     write("longitude_out_of_range.csv", "村名,经度,纬度\n示意村A,330.5,32.07\n")
     write("swapped_coordinates.csv", "村名,经度,纬度\n示意村A,32.07,102.99\n示意村B,32.10,103.10\n")
     write("duplicate_ids.csv", "编号,村名,经度,纬度\n1,示意村A,102.99,32.07\n1,示意村B,103.10,32.10\n")

@@ -54,7 +54,7 @@ CORPUS = [  # (case, file content, expected error/warning fragment, severity)
     ("empty file", b"", "is empty", "error"),
     ("header only", "村名,经度,纬度\n", "no rows", "error"),
     ("missing coordinates", "村名,人口\nA,5\n", "no column for lon", "error"),
-    ("text in a number column", "村名,经度,纬度\nA,东经102.9,32.1\n", "row 2", "error"),
+    ("text in a coordinate column", "村名,经度,纬度\nA,见附图,32.1\n", "row 2", "error"),  # 东经102.9 is read now
     ("longitude out of range", "村名,经度,纬度\nA,330.5,32.1\n", "outside ±180", "error"),
     ("swapped coordinates", "村名,经度,纬度\nA,32.07,102.99\nB,32.10,103.10\n", "look swapped", "error"),
     ("duplicate ids", "编号,村名,经度,纬度\n1,A,102.99,32.07\n1,B,103.1,32.1\n", "duplicate village id '1'", "error"),

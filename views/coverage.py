@@ -184,9 +184,18 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
         else:
             st.dataframe(pd.DataFrame({
                 t("village_name", lang): gaps["name"], t("poor_population", lang): gaps["poor_population"],
-                t("distance_km", lang): gaps["distance_km"], t("nearest_zone", lang): gaps["nearest_zone"],
-            }), hide_index=True, width="stretch", key="gap_table",
-                column_config={t("distance_km", lang): st.column_config.NumberColumn(format="%.2f")})
+                # an unplaced village has no distance: "—"
+                t("distance_km", lang): [("—" if d is None or pd.isna(d) else f"{d:.2f}") for d in gaps["distance_km"]],
+                t("nearest_zone", lang): gaps["nearest_zone"],
+            }), hide_index=True, width="stretch", key="gap_table")
+        if report.get("unplaced"):
+            unplaced = pd.DataFrame(report["unplaced"])
+            with st.expander(t("unplaced_title", lang, n=len(unplaced))):
+                st.caption(t("unplaced_note", lang))
+                st.dataframe(pd.DataFrame({
+                    t("village_name", lang): unplaced["name"], t("township", lang): unplaced["township"],
+                    t("code", lang): unplaced["code"], t("data_zones_assigned", lang): unplaced["zones_assigned"],
+                }), hide_index=True, width="stretch", key="unplaced_table")
 
         if len(data.zones) and (data.zones["kind"] != "county").all():
             pairs = cache.pairing_table(data, year)

@@ -5,10 +5,18 @@ import pandas as pd
 import streamlit as st
 
 from geo.coverage import zone_metrics
+from geo.coverage.membership import ASSIGNED_ZONE_PREFIX, has_outline
 from geo.crs import DATUMS
 from geo.i18n import localized, t
+from geo.ingest.coordinates import GK3, GK6
 from geo.ingest.files import max_upload_bytes, read_vector
-from geo.ingest.villages import HEADER_ALIASES, guess_mapping, import_village_file, read_village_upload
+from geo.ingest.villages import (
+    HEADER_ALIASES,
+    guess_mapping,
+    import_village_file,
+    locate_villages,
+    read_village_table,
+)
 from geo.ingest.zones import (
     ZONE_ALIASES,
     guess_zone_mapping,
@@ -16,10 +24,11 @@ from geo.ingest.zones import (
     zones_from_drawings,
 )
 from geo.regions import RegionRef
-from geo.villages import POOR_COLUMNS
+from geo.villages import POOR_COLUMNS, placed
 from geo.workspace import summary_text
 from geo.zones import DEFAULT_HALF_WIDTH_KM
 from layers.boundaries import boundary_layer
+from layers.display import click_to_wgs84
 from layers.draw import draw_control
 from layers.villages import villages_layer
 from layers.zones import zones_layer
@@ -36,6 +45,11 @@ SOURCE_KEYS = {SOURCE_DRAWN: "history_source_drawn", SOURCE_DELETED: "history_so
                SOURCE_REPLACED: "history_source_replaced"}
 SECTIONS = ("villages", "zones", "draw", "terrain", "dem")
 VILLAGE_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "kml", "gpkg", "zip"]
+VILLAGE_MODES = ("replace", "place")  # import the villages (replacing the region's), or place villages already saved
+CRS_AUTO = "auto"
+# Central meridians a planner may pick for eastings without a zone number: CGCS2000 3° and 6° Gauss-Krüger (EPSG)
+GK_CHOICES = [GK3[0] + i for i in range(21)] + [GK6[0] + i for i in range(11)]
+UNPLACED_SHOWN = 500  # rows of the unplaced list shown at once
 ZONE_TYPES = ["geojson", "json", "kml", "gpkg", "zip"]
 
 
@@ -58,21 +72,59 @@ def mapping_editor(fields, guessed: dict, columns, prefix: str, lang: str) -> di
     return mapping
 
 
+def _issue_table(issues, where: str, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        where: [str(i.row) if i.row else "—" for i in issues],
+        t("data_column", lang): [i.column or "—" for i in issues],
+        t("data_problem", lang): [i.text(lang) for i in issues],
+        t("data_fix", lang): [i.fix_text(lang) for i in issues],
+    })
+
+
 def show_report(report, lang: str) -> None:
-    """One report: counts, then every error and warning with where, what and how to fix it."""
+    """One report in the UI language: counts; errors first; then warnings grouped by kind with their counts; then
+    what reading the file skipped; then every issue row by row."""
     st.subheader(t("data_report", lang, errors=len(report.errors), warnings=len(report.warnings),
                    rows=report.rows_ok))
+    if report.unplaced:
+        st.caption(t("data_report_unplaced", lang, n=report.unplaced))
+    if report.matches:
+        st.caption(t("data_report_matches", lang, **report.matches))
     where = t("data_feature" if report.row_label == "feature" else "data_row", lang)
-    for title, issues, show in ((t("data_errors", lang), report.errors, st.error),
-                                (t("data_warnings", lang), report.warnings, st.warning)):
-        if issues:
-            show(title)
-            st.dataframe(pd.DataFrame({
-                where: [str(i.row) if i.row else "—" for i in issues],
-                t("data_column", lang): [i.column or "—" for i in issues],
-                t("data_problem", lang): [i.text(lang) for i in issues],
-                t("data_fix", lang): [i.fix_text(lang) for i in issues],
-            }), hide_index=True, width="stretch")
+    if report.errors:
+        st.error(t("data_errors", lang))
+        st.dataframe(_issue_table(report.errors, where, lang), hide_index=True, width="stretch", key="report_errors")
+    groups = report.grouped("warning")
+    if groups:
+        st.warning(t("data_warnings", lang))
+        for key, issues in groups:
+            rows = [str(i.row) for i in issues if i.row]
+            with st.expander(t("data_warning_group", lang, n=len(issues), text=issues[0].text(lang)), expanded=False):
+                st.caption(t("data_fix", lang) + ": " + issues[0].fix_text(lang))
+                if len(issues) > 1 or rows:
+                    st.dataframe(_issue_table(issues, where, lang), hide_index=True, width="stretch",
+                                 key=f"report_warnings_{key}")
+    if report.notes:
+        with st.expander(t("data_notes", lang, n=len(report.notes)), expanded=False):
+            st.dataframe(_issue_table(report.notes, where, lang), hide_index=True, width="stretch",
+                         key="report_notes")
+    if report.issues:
+        with st.expander(t("data_all_rows", lang), expanded=False):
+            ordered = sorted(report.issues, key=lambda i: (i.row is None, i.row or 0))
+            detail = _issue_table(ordered, where, lang)
+            detail.insert(0, t("data_severity", lang), [t(f"data_severity_{i.severity}", lang) for i in ordered])
+            st.dataframe(detail, hide_index=True, width="stretch", key="report_detail")
+
+
+def crs_label(choice, readings, lang: str) -> str:
+    """Return how a coordinate choice reads: automatic, a detected reading, or a Gauss-Krüger central meridian."""
+    if choice == CRS_AUTO:
+        return t("data_crs_auto", lang)
+    for candidate in readings:
+        if candidate.epsg == choice:
+            return candidate.description(lang)
+    first, width = (GK3[0], 3) if GK3[0] <= choice < GK3[0] + 21 else (GK6[0], 6)
+    return t("data_crs_gk", lang, width=width, cm=75 + (choice - first) * width, epsg=choice)
 
 
 def too_large(upload, lang: str) -> bool:
@@ -105,30 +157,107 @@ def show_flash() -> None:
 
 
 def villages_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
+    mode = st.radio(t("data_village_mode", lang), VILLAGE_MODES, key="data_village_mode", horizontal=True,
+                    format_func=lambda m: t(f"data_village_mode_{m}", lang))
     upload = st.file_uploader(t("data_upload", lang), type=VILLAGE_TYPES, key="data_upload")
     datum = datum_choice("data_datum", lang)
-    if upload is None or too_large(upload, lang):
-        return
+    if upload is not None and not too_large(upload, lang):
+        import_villages_upload(ws, data, region, upload, datum, mode, lang)
+    unplaced_section(ws, data, region, lang)
+
+
+def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode: str, lang: str) -> None:
+    """Read the upload (sheet picker for a workbook), let the user correct the mapping and the coordinate reading,
+    show the one report, and save on confirmation."""
     content = upload.getvalue()
+    file_key = hashlib.sha1(content).hexdigest()[:10]
+    sheet = st.session_state.get(f"data_sheet_{file_key}")
     try:
-        read = read_village_upload(content, upload.name)
+        table = read_village_table(content, upload.name, sheet=sheet)
     except Exception:  # read again inside the import, which turns the problem into the report's error
-        read = None
-        report = import_village_file(content, upload.name)
-    if read is not None:
-        table = read[0]
-        mapping = mapping_editor([*HEADER_ALIASES, *POOR_COLUMNS], guess_mapping(table.columns), table.columns,
-                                 "map_", lang)
-        report = import_village_file(content, upload.name, upload=read, mapping=mapping, datum=datum,
-                                     region_boundary=data.outline, region_adcode=region.adcode,
-                                     apply_suggested_codes=st.session_state.get("data_apply_codes", False))
+        show_report(import_village_file(content, upload.name, sheet=sheet), lang)
+        return
+    if len(table.sheet_names) > 1:
+        st.selectbox(t("data_sheet", lang), table.sheet_names, key=f"data_sheet_{file_key}",
+                     index=table.sheet_names.index(table.sheet) if table.sheet in table.sheet_names else 0)
+    mapping = mapping_editor([*HEADER_ALIASES, *POOR_COLUMNS], guess_mapping(table.frame.columns),
+                             table.frame.columns, f"map_{file_key}_", lang)  # per file: a new file, a new guess
+    crs = st.session_state.get(f"data_crs_{file_key}", CRS_AUTO)
+    zones = data.zones[~data.zones["zone_id"].astype(str).str.startswith(ASSIGNED_ZONE_PREFIX)]
+    report = import_village_file(content, upload.name, upload=table, mapping=mapping, datum=datum,
+                                 region_boundary=data.outline, region_adcode=region.adcode, crs=crs,
+                                 region_zones=zones, apply_suggested_codes=st.session_state.get("data_apply_codes",
+                                                                                                 False))
+    if report.reading is not None or crs != CRS_AUTO:  # projected metres: say how they were read, offer the others
+        if report.reading is not None:
+            st.info(report.reading.description(lang))
+        detected = list(dict.fromkeys(c.epsg for c in report.readings[:8]))
+        no_prefix = report.reading is None or report.reading.family in ("gk3", "gk6")  # the user picks the CM
+        choices = [CRS_AUTO, *detected, *[c for c in GK_CHOICES if no_prefix and c not in detected]]
+        st.selectbox(t("data_crs", lang), choices, key=f"data_crs_{file_key}",
+                     format_func=lambda c: crs_label(c, report.readings, lang))
     show_report(report, lang)
     if report.suggested_codes:
         st.checkbox(t("data_apply_codes", lang, n=len(report.suggested_codes)), key="data_apply_codes")
-    if report.villages is not None and not report.errors and st.button(t("data_confirm", lang), key="data_confirm",
-                                                                        type="primary"):
-            version = ws.save_import(report, "villages", region.key)
-            saved("villages", version, report.rows_ok, lang)
+    if report.villages is None or report.errors:
+        return
+    if mode == "place":
+        own = ws.read("villages", region.key)
+        located = locate_villages(data.villages if own is not None and len(own) else None, report)
+        if report.errors:
+            show_report(report, lang)
+            return
+        st.caption(t("data_place_ready", lang, n=len(located)))
+        if len(located) and st.button(t("data_confirm_place", lang, n=len(located)), key="data_confirm",
+                                      type="primary"):
+            version = ws.save("villages", region.key, located, source=f"{upload.name} (locations)")
+            saved("villages", version, len(located), lang)
+    elif st.button(t("data_confirm", lang), key="data_confirm", type="primary"):
+        version = ws.save_import(report, "villages", region.key)
+        saved("villages", version, report.rows_ok, lang)
+
+
+def unplaced_section(ws, data, region: RegionRef, lang: str) -> None:
+    """List the villages without a location; place one by picking it and clicking on the map (saved, undoable)."""
+    unplaced = data.villages[~placed(data.villages)]
+    if not len(unplaced):
+        return
+    st.subheader(t("data_unplaced_title", lang, n=len(unplaced), total=len(data.villages)))
+    st.caption(t("data_unplaced_help", lang))
+    shown = unplaced.iloc[:UNPLACED_SHOWN]
+    st.dataframe(pd.DataFrame({
+        t("village_name", lang): shown["name"], t("township", lang): shown["township"], t("code", lang): shown["code"],
+        t("data_zones_assigned", lang): shown["zones_assigned"].replace("", "—"),
+        t("poor_population", lang): shown["poor_2014"],
+    }), hide_index=True, width="stretch", key="unplaced_table")
+    labels = {row.village_id: f"{row.name}（{row.township or '—'}）" for row in shown.itertuples()}
+    chosen = st.selectbox(t("data_place_village", lang), list(labels), key="data_place_village",
+                          format_func=labels.get)
+    fmap, basemap, datum = base_map(data.outline, lang)
+    boundary_layer(data.outline, name=region.name(lang), outline_only=True, weight=3, color="#c0392b",
+                   datum=datum).add_to(fmap)
+    outlined = data.zones[has_outline(data.zones)]
+    if len(outlined):
+        zones_layer(outlined, lang=lang, clip_to=data.outline, datum=datum).add_to(fmap)
+    result = show_map(fmap, key=f"place_map_{region.key}_{basemap}", returned_objects=["last_clicked"])
+    clicked = (result or {}).get("last_clicked")
+    if clicked and clicked != st.session_state.get("_place_seen"):
+        st.session_state["_place_seen"] = clicked
+        lon, lat = click_to_wgs84(clicked["lng"], clicked["lat"], datum)
+        st.session_state["_place_point"] = (float(lon), float(lat))
+    point = st.session_state.get("_place_point")
+    if point is None:
+        return
+    st.caption(t("data_place_at", lang, lon=point[0], lat=point[1]))
+    if st.button(t("data_place_confirm", lang, village=labels[chosen]), key="data_place_confirm", type="primary"):
+        import geopandas as gpd
+        import shapely
+
+        row = data.villages[data.villages["village_id"] == chosen]
+        row = row.set_geometry(gpd.GeoSeries([shapely.Point(*point)], index=row.index, crs=4326))
+        version = ws.save("villages", region.key, row, source="placed on the data page")
+        st.session_state.pop("_place_point", None)
+        saved("villages", version, 1, lang)
 
 
 def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:

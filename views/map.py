@@ -3,8 +3,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo.coverage.membership import has_outline
 from geo.i18n import localized, pick, t
 from geo.regions import RegionRef, citation
+from geo.villages import placed
 from layers.basemaps import default_basemap_id
 from layers.boundaries import boundary_layer, display_tolerance_deg
 from layers.choropleth import choropleth_layer
@@ -86,9 +88,11 @@ def handle_click(result, data, datum):
         st.session_state.pop("selected_village", None)
     elif clicked.get("geometry", {}).get("type") == "Point" and len(data.villages):
         lon, lat = click_to_wgs84(*clicked["geometry"]["coordinates"][:2], datum)  # clustered villages: nearest
-        pts = data.villages.geometry
-        nearest = int(np.argmin((pts.x - lon) ** 2 + (pts.y - lat) ** 2))
-        st.session_state["selected_village"] = data.villages["village_id"].iloc[nearest]
+        shown = data.villages[placed(data.villages)]  # unplaced villages are not on the map
+        if len(shown):
+            pts = shown.geometry
+            nearest = int(np.argmin((pts.x - lon) ** 2 + (pts.y - lat) ** 2))
+            st.session_state["selected_village"] = shown["village_id"].iloc[nearest]
 
 
 def remember_view(result) -> None:
@@ -103,6 +107,8 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
         return
     data = cache.region_data(region)
     outline, counties = data.outline, data.counties
+    drawn_zones = data.zones[has_outline(data.zones)]  # a zone with members but no outline yet is listed, not drawn
+    drawn_villages = data.villages[placed(data.villages)]  # an unplaced village is counted and listed, not drawn
     present = st.session_state.get("present", False)
     if present:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
@@ -112,6 +118,9 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
         parts = [region.adcode, level] + ([t("divisions", lang, n=len(counties))] if len(counties) > 1 else [])
         st.caption(" · ".join(parts))
         illustrative_notice(data, lang)
+        if len(drawn_villages) < len(data.villages) or len(drawn_zones) < len(data.zones):
+            st.caption(t("map_not_drawn", lang, villages=len(data.villages) - len(drawn_villages),
+                         zones=len(data.zones) - len(drawn_zones)))
         st.session_state.setdefault("layers", list(DEFAULT_LAYERS))
         c1, c2 = st.columns([3, 1])
         c1.multiselect(t("layers", lang), LAYER_CHOICES, key="layers", format_func=lambda c: t(f"layer_choice_{c}", lang))
@@ -142,14 +151,14 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
         if "choropleth" in layers and len(data.zones):
             metric = st.session_state.get("choropleth_metric", "poor_population")
             values = pd.Series([z[metric] for z in report["zones"]], index=data.zones.index)
-            group, rows = choropleth_layer(data.zones, values, name=t("layer_choropleth", lang, metric=t(metric, lang)),
+            group, rows = choropleth_layer(drawn_zones, values.loc[drawn_zones.index], name=t("layer_choropleth", lang, metric=t(metric, lang)),
                                            value_label=t(metric, lang), fmt=CHOROPLETH_METRICS[metric], datum=datum,
                                            tolerance_deg=tolerance, lang=lang)
             group.add_to(fmap)
             entries += [("", t(metric, lang))] + rows
         elif "zones" in layers:
-            zones_layer(data.zones, lang=lang, clip_to=outline, tolerance_deg=tolerance, datum=datum).add_to(fmap)
-            entries += zone_legend_entries(data.zones, lang)
+            zones_layer(drawn_zones, lang=lang, clip_to=outline, tolerance_deg=tolerance, datum=datum).add_to(fmap)
+            entries += zone_legend_entries(drawn_zones, lang)
         gap_ids = frozenset(g["village_id"] for g in report["gaps"])
         if "villages" in layers and len(data.villages):
             entries += village_legend_entries(lang, with_gaps=bool(gap_ids) and len(data.zones) > 0)
@@ -162,10 +171,11 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
                                     position="topleft", style="font-size:18px;font-weight:bold;padding:4px 10px;"))
         dynamic = []
         if "villages" in layers:
-            dynamic.append(villages_layer(data.villages, year, lang=lang, gap_ids=gap_ids, datum=datum))
+            dynamic.append(villages_layer(drawn_villages, year, lang=lang, gap_ids=gap_ids, datum=datum))
         selected = st.session_state.get("selected_zone")
-        if selected and selected in set(data.zones["zone_id"]):
-            dynamic.append(highlight_layer(data.zones[data.zones["zone_id"] == selected], clip_to=outline, datum=datum))
+        if selected and selected in set(drawn_zones["zone_id"]):
+            dynamic.append(highlight_layer(drawn_zones[drawn_zones["zone_id"] == selected], clip_to=outline,
+                                           datum=datum))
         key = "map-" + "-".join(str(p) for p in identity)
         result = show_map(fmap, key=key, feature_groups=dynamic,
                           returned_objects=["last_active_drawing", "center", "zoom"],

@@ -4,7 +4,11 @@ Membership is exact and measured in metres in the CGCS2000 Gauss-Kruger zone of 
 EPSG:3857):
 - a village is in a valley/county zone when the zone's polygon covers its point (a point on the edge counts, so a
   village on the shared edge of two zones counts in both; the union counts it once);
-- a village is in a belt when its distance to the belt's centreline is at most the half-width.
+- a village is in a belt when its distance to the belt's centreline is at most the half-width;
+- a village is also in every zone its zones_assigned column names (matched by the zone's name_zh, name_en or
+  zone_id, spaces ignored): zones by membership (a 所属沟域 column). A village counts when inside OR assigned, so an
+  unplaced village (no point) counts in the zones it is assigned to, and a zone with members but no outline yet
+  (geometry None) has exactly its assigned villages.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import shapely
 
 from geo.crs import metric_crs, require_crs
 from geo.memo import BoundedCache
+from geo.villages import placed, split_zone_names
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,62 @@ class Membership:
 
 
 def metric_crs_of(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame):
-    """Return the metric CRS (CGCS2000 Gauss-Kruger) membership is measured in: the zones', else the villages'."""
+    """Return the metric CRS (CGCS2000 Gauss-Kruger) membership is measured in: the zones', else the villages'
+    (None when neither has a geometry: no outline and no placed village)."""
     require_crs(zones, "zones")
     require_crs(villages, "villages")
-    crs = metric_crs(zones) if len(zones) else (metric_crs(villages) if len(villages) else None)
-    return crs
+    outlined = zones[has_outline(zones)] if len(zones) else zones
+    located = villages[placed(villages)] if len(villages) else villages
+    return metric_crs(outlined) if len(outlined) else (metric_crs(located) if len(located) else None)
+
+
+def has_outline(zones: gpd.GeoDataFrame) -> np.ndarray:
+    """Return True for each zone with a geometry (False for a zone with members but no outline yet)."""
+    geom = zones.geometry
+    return ~(geom.isna() | geom.is_empty).to_numpy()
+
+
+def _name_key(name: object) -> str:
+    return "".join(str(name).split()).lower()
+
+
+def assigned_pairs(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return (village positions, zone positions) of the villages assigned to zones by name (zones_assigned).
+
+    A name matches a zone's name_zh, name_en or zone_id (spaces and case ignored); a name no zone has gives no pair
+    (geo.zones.with_assigned_zones adds such zones, without an outline, to a region's zones).
+    """
+    if "zones_assigned" not in villages.columns or not len(zones) or not len(villages):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    by_name: dict[str, int] = {}
+    for column in ("zone_id", "name_en", "name_zh"):  # name_zh last: it wins a clash
+        if column in zones.columns:
+            for pos, value in enumerate(zones[column]):
+                if isinstance(value, str) and value.strip():
+                    by_name[_name_key(value)] = pos
+    v_out, z_out = [], []
+    for v, text in enumerate(villages["zones_assigned"]):
+        for name in split_zone_names(text):
+            z = by_name.get(_name_key(name))
+            if z is not None:
+                v_out.append(v)
+                z_out.append(z)
+    return np.asarray(v_out, dtype=np.int64), np.asarray(z_out, dtype=np.int64)
+
+
+def assigned_membership(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> Membership:
+    """Return the village-zone pairs of the assignment by name alone (no geometry involved)."""
+    v, z = assigned_pairs(zones, villages)
+    return Membership(v, z, len(villages), len(zones))
+
+
+def _union(a: Membership, b: Membership) -> Membership:
+    """Return the pairs of either membership, each pair once."""
+    if not len(b.village_pos):
+        return a
+    pairs = np.unique(np.column_stack([np.concatenate([a.village_pos, b.village_pos]),
+                                       np.concatenate([a.zone_pos, b.zone_pos])]).astype(np.int64), axis=0)
+    return Membership(pairs[:, 0].copy(), pairs[:, 1].copy(), a.n_villages, a.n_zones)
 
 
 FAST_PATH_MIN_VILLAGES = 20_000  # from this many villages up, zone_membership uses the grid engine (geo/engine.py)
@@ -116,21 +172,39 @@ def zone_index(zones: gpd.GeoDataFrame, crs, widths_m: np.ndarray):
 
 
 def zone_membership(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, *,
-                    half_width_km: float | None = None, engine: str = "auto") -> Membership:
-    """Return the exact village-in-zone pairs (belts by centreline distance ≤ half-width, in metres).
+                    half_width_km: float | None = None, engine: str = "auto", assigned: bool = True) -> Membership:
+    """Return the exact village-in-zone pairs: inside the outline (belts by centreline distance ≤ half-width, in
+    metres) or, with assigned, assigned to the zone by name (zones_assigned).
 
     half_width_km overrides every belt's own half-width. engine: "simple" (STRtree predicates), "grid" (the
     cached grid index of geo/engine.py) or "auto" (grid from FAST_PATH_MIN_VILLAGES villages up); both give the
-    same pairs.
+    same pairs. Unplaced villages and zones without an outline take part by assignment only.
     """
-    crs = metric_crs_of(zones, villages)
+    if engine not in ("auto", "simple", "grid"):
+        raise ValueError(f"engine {engine!r} is not auto, simple or grid")
+    metric_crs_of(zones, villages)  # both layers must say their CRS
     n_v, n_z = len(villages), len(zones)
     if n_v == 0 or n_z == 0:
         return Membership(np.zeros(0, np.int64), np.zeros(0, np.int64), n_v, n_z)
+    outline_pos = np.flatnonzero(has_outline(zones))
+    village_pos = np.flatnonzero(placed(villages))
+    if len(outline_pos) == len(zones) and len(village_pos) == len(villages):
+        spatial = _spatial_membership(zones, villages, half_width_km, engine)
+    elif len(outline_pos) and len(village_pos):
+        inner = _spatial_membership(zones.iloc[outline_pos], villages.iloc[village_pos], half_width_km, engine)
+        spatial = Membership(village_pos[inner.village_pos], outline_pos[inner.zone_pos], n_v, n_z)
+    else:
+        spatial = Membership(np.zeros(0, np.int64), np.zeros(0, np.int64), n_v, n_z)
+    return _union(spatial, assigned_membership(zones, villages)) if assigned else spatial
+
+
+def _spatial_membership(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, half_width_km: float | None,
+                        engine: str) -> Membership:
+    """Return the pairs of placed villages inside outlined zones (every geometry present)."""
+    crs = metric_crs_of(zones, villages)
+    n_v, n_z = len(villages), len(zones)
     widths_m = (zones["half_width_km"].astype(float).to_numpy() if half_width_km is None
                 else np.full(n_z, float(half_width_km))) * 1000.0
-    if engine not in ("auto", "simple", "grid"):
-        raise ValueError(f"engine {engine!r} is not auto, simple or grid")
     if engine == "grid" or (engine == "auto" and n_v >= FAST_PATH_MIN_VILLAGES):
         x, y = village_xy(villages, crs)
         village_pos, zone_pos = zone_index(zones, crs, widths_m).query(x, y)
@@ -155,3 +229,58 @@ def zone_membership(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, *,
     return Membership(np.concatenate(v_parts).astype(np.int64), np.concatenate(z_parts).astype(np.int64), n_v, n_z)
 
 
+
+
+ASSIGNED_ZONE_PREFIX = "assigned-"  # zone_id of a zone that has members (by name) but no outline yet
+
+
+def with_assigned_zones(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the zones plus one zone without an outline (geometry None) for each name villages are assigned to
+    that no zone has: it is shown in every table with its members, and drawn once an outline of that name is saved.
+    """
+    if "zones_assigned" not in villages.columns or not len(villages):
+        return zones
+    known = set()
+    for column in ("zone_id", "name_en", "name_zh"):
+        known |= {_name_key(v) for v in zones[column] if isinstance(v, str)} if column in zones.columns else set()
+    new: dict[str, str] = {}
+    for text in villages["zones_assigned"]:
+        for name in split_zone_names(text):
+            if _name_key(name) not in known:
+                new.setdefault(_name_key(name), name)
+    if not new:
+        return zones
+    import pandas as pd
+
+    extra = gpd.GeoDataFrame({
+        "zone_id": [f"{ASSIGNED_ZONE_PREFIX}{key}" for key in new], "name_zh": list(new.values()),
+        "name_en": list(new.values()), "kind": "valley", "half_width_km": np.nan,
+        "industries": [[] for _ in new], "provenance": "user", "source": "assigned by name (所属沟域), no outline yet",
+        "color": None,
+    }, geometry=gpd.GeoSeries([None] * len(new), crs=4326), crs=4326)
+    frame = pd.concat([zones.to_crs(4326), extra], ignore_index=True) if len(zones) else extra
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+
+
+def membership_disagreements(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> list[dict]:
+    """Return the villages where outline and assignment disagree, for zones that have both an outline and members:
+    {"village": position, "zone": position, "kind": "assigned_outside" | "inside_assigned_elsewhere"}.
+
+    assigned_outside: assigned to a zone (by name) but its point lies outside the zone's outline;
+    inside_assigned_elsewhere: inside an outline, but assigned to other zones only.
+    """
+    if "zones_assigned" not in villages.columns or not len(villages) or not len(zones):
+        return []
+    spatial = zone_membership(zones, villages, assigned=False)
+    assigned = assigned_membership(zones, villages)
+    inside = set(zip(spatial.village_pos.tolist(), spatial.zone_pos.tolist()))
+    given = set(zip(assigned.village_pos.tolist(), assigned.zone_pos.tolist()))
+    assigned_villages = set(assigned.village_pos.tolist())
+    located = placed(villages)
+    outlined = has_outline(zones)
+    members = {z for _, z in given}
+    out = [{"village": v, "zone": z, "kind": "assigned_outside"} for v, z in sorted(given - inside)
+           if located[v] and outlined[z]]
+    out += [{"village": v, "zone": z, "kind": "inside_assigned_elsewhere"} for v, z in sorted(inside - given)
+            if v in assigned_villages and z in members]
+    return out

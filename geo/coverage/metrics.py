@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.coverage.membership import Membership, metric_crs_of, zone_membership
+from geo.coverage.membership import Membership, assigned_membership, has_outline, metric_crs_of, zone_membership
 from geo.crs import gk3_bands, gk3_epsg
-from geo.villages import poor_population, poverty_status
+from geo.villages import placed, poor_population, poverty_status
 from geo.zones import MU_PER_KM2, zone_area_km2
 
 WHATIF_WIDTHS_KM = tuple(np.round(np.arange(0.0, 20.01, 0.5), 2))  # the what-if curve's belt half-widths
@@ -84,17 +84,22 @@ def distance_to_zones_m(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> 
     """Return each village's distance (m) to the nearest zone — 0 inside — and that zone's position.
 
     A belt's distance is the distance to its centreline minus its half-width (exact, not via a buffered polygon).
-    Each village is measured in the Gauss-Kruger zone of its own longitude (a province spans several).
+    Each village is measured in the Gauss-Kruger zone of its own longitude (a province spans several). An unplaced
+    village has no distance (inf, nearest -1); a zone without an outline is never the nearest.
     """
     metric_crs_of(zones, villages)  # both layers must say their CRS
     n_v = len(villages)
     best = np.full(n_v, np.inf)
     nearest = np.full(n_v, -1, dtype=np.int64)
-    if n_v and len(zones):
-        is_belt = (zones["kind"] == "belt").to_numpy()
+    located = np.flatnonzero(placed(villages)) if n_v else np.zeros(0, np.int64)
+    if len(located) and len(zones) and has_outline(zones).any():
+        outlined = has_outline(zones)
+        is_belt = (zones["kind"] == "belt").to_numpy() & outlined
         widths_m = zones["half_width_km"].astype(float).to_numpy() * 1000.0
-        polygon_pos = np.flatnonzero(~is_belt)
-        for epsg, group in gk3_bands(villages.geometry.to_crs(4326).x.to_numpy()).items():
+        polygon_pos = np.flatnonzero(~is_belt & outlined)
+        lon = villages.geometry.iloc[located].to_crs(4326).x.to_numpy()
+        for epsg, band in gk3_bands(lon).items():
+            group = located[band]
             points = villages.geometry.iloc[group].to_crs(epsg).values
             shapes = zones.geometry.to_crs(epsg).values
             if len(polygon_pos):
@@ -112,7 +117,10 @@ def distance_to_zones_m(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> 
 
 def gap_list(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int, *,
              membership: Membership | None = None) -> pd.DataFrame:
-    """Return the poverty villages outside every zone in a year, nearest first, with the distance (km) to a zone."""
+    """Return the poverty villages outside every zone in a year, nearest first, with the distance (km) to a zone.
+
+    An unplaced poverty village assigned to no zone is listed last, with no distance (NaN, shown as —).
+    """
     membership = membership or zone_membership(zones, villages)
     poor_flag = poverty_status(villages, year).to_numpy() if len(villages) else np.zeros(0, bool)
     outside = poor_flag & ~membership.covered()
@@ -140,12 +148,17 @@ def whatif_curve(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int,
     total = poor_people.sum()
     is_belt = (zones["kind"] == "belt").to_numpy() if len(zones) else np.zeros(0, bool)
     in_polygon = zone_membership(zones[~is_belt], villages).covered() if len(villages) else np.zeros(0, bool)
+    if len(villages) and is_belt.any():  # assigned to a belt: covered at any half-width
+        in_polygon = in_polygon | assigned_membership(zones, villages).covered()
     belt_distance = np.full(len(villages), np.inf)
-    if is_belt.any() and len(villages):
+    lines = is_belt & has_outline(zones) if len(zones) else is_belt
+    located = np.flatnonzero(placed(villages)) if len(villages) else np.zeros(0, np.int64)
+    if lines.any() and len(located):
         metric_crs_of(zones, villages)
-        for epsg, group in gk3_bands(villages.geometry.to_crs(4326).x.to_numpy()).items():
+        for epsg, band in gk3_bands(villages.geometry.iloc[located].to_crs(4326).x.to_numpy()).items():
+            group = located[band]
             points = villages.geometry.iloc[group].to_crs(epsg).values
-            for line in zones[is_belt].geometry.to_crs(epsg).values:
+            for line in zones[lines].geometry.to_crs(epsg).values:
                 belt_distance[group] = np.minimum(belt_distance[group], shapely.distance(points, line))
     rows = []
     for width in widths_km:
@@ -170,21 +183,24 @@ def pairing(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int, *,
     """Pair each poverty village of a year one-to-one with the nearest free non-poverty village in the same zone.
 
     The closest pairs are made first (greedy); a poverty village left without a free partner in its zone, or
-    outside every zone, gets none. A village in several zones is paired within the first of them.
+    outside every zone, gets none. A village in several zones is paired within the first of them. Unplaced villages
+    have no distance and are not paired.
     """
     membership = membership or zone_membership(zones, villages)
     poor_flag = poverty_status(villages, year).to_numpy() if len(villages) else np.zeros(0, bool)
     home = membership.first_zone()
+    located = placed(villages) if len(villages) else np.zeros(0, bool)
     columns = ["village_id", "name", "zone_id", "partner_id", "partner_name", "distance_km"]
     if not poor_flag.any():
         return pd.DataFrame(columns=columns)
     metric_crs_of(zones, villages)
-    lonlat = shapely.get_coordinates(villages.geometry.to_crs(4326).values)
+    lonlat = np.full((len(villages), 2), np.nan)
+    lonlat[located] = shapely.get_coordinates(villages.geometry.iloc[np.flatnonzero(located)].to_crs(4326).values)
     partner = np.full(len(villages), -1, dtype=np.int64)
     partner_dist = np.full(len(villages), np.nan)
     for zone in np.unique(home[home >= 0]):
-        needy = np.flatnonzero((home == zone) & poor_flag)
-        helpers = np.flatnonzero((home == zone) & ~poor_flag)
+        needy = np.flatnonzero((home == zone) & poor_flag & located)
+        helpers = np.flatnonzero((home == zone) & ~poor_flag & located)
         if not len(needy) or not len(helpers):
             continue
         # measured in the Gauss-Kruger zone of the zone's own villages (a province spans several)

@@ -68,7 +68,8 @@ def computed_text(value, unit: str, lang: str) -> str | None:
 
 
 def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
-    """Return region, year, illustrative flag, per-zone rows, the union, the gap list and published vs computed."""
+    """Return region, year, illustrative flag, per-zone rows, the union, the gap list, published vs computed and
+    the unplaced villages."""
     membership = data.membership
     zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership)
     zones.insert(1, "name", localized(zones, "name", lang))
@@ -78,6 +79,7 @@ def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
     names = dict(zip(data.zones["zone_id"], localized(data.zones, "name", lang)))
     gaps["nearest_zone"] = gaps["nearest_zone_id"].map(names) if len(gaps) else pd.Series(dtype=object)
     published = published_table(data, year, lang, membership)
+    unplaced = data.unplaced[["village_id", "name", "township", "code", "zones_assigned"]]
     return {
         "region": data.region.key,
         "region_name": data.region.name(lang),
@@ -89,4 +91,5 @@ def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
                                                             membership=membership).items()},
         "gaps": _records(gaps),
         "published": _records(published),
+        "unplaced": _records(unplaced),  # villages without a location: counted by assignment, not drawn
     }

@@ -22,7 +22,7 @@ class Issue:
     give either UI language.
     """
 
-    severity: str  # "error" blocks the import, "warning" does not
+    severity: str  # "error" blocks the import, "warning" does not, "note" says what was skipped or read (no action)
     row: int | None
     column: str | None
     key: str
@@ -59,6 +59,14 @@ class ImportReport:
     zones: gpd.GeoDataFrame | None = None
     row_label: str = "row"  # "row" (spreadsheet rows, header = row 1) or "feature" (vector files, from 1)
     suggested_codes: dict[int, str] = field(default_factory=dict)  # row -> NBS code for a name without one
+    matches: dict[str, int] = field(default_factory=dict)  # NBS 2023 matching: exact / suggested / unmatched rows
+    reading: object | None = None  # projected coordinates: the Candidate used (geo.ingest.coordinates)
+    readings: list = field(default_factory=list)  # every plausible reading, best first (the "change it" choices)
+    sheet: str | None = None  # the worksheet read
+    sheet_names: list[str] = field(default_factory=list)  # every worksheet of the file
+    unplaced: int = 0  # accepted villages without a location
+    source_rows: list[int] = field(default_factory=list)  # each accepted village's row (or feature) in the file
+    zones_new: list[str] = field(default_factory=list)  # zone names assigned that the region does not have yet
 
     @property
     def errors(self) -> list[Issue]:
@@ -68,17 +76,38 @@ class ImportReport:
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "warning"]
 
+    @property
+    def notes(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "note"]
+
+    def grouped(self, severity: str) -> list[tuple[str, list[Issue]]]:
+        """Return the issues of a severity grouped by kind (message key), largest group first, file order within."""
+        groups: dict[str, list[Issue]] = {}
+        for issue in self.issues:
+            if issue.severity == severity:
+                groups.setdefault(issue.key, []).append(issue)
+        return sorted(groups.items(), key=lambda kv: -len(kv[1]))
+
     def add(self, severity: str, row: int | None, column: str | None, key: str, **params) -> None:
         self.issues.append(Issue(severity, row, column, key, params))
 
-    def add_message(self, severity: str, message: Message) -> None:
-        self.issues.append(Issue(severity, None, None, message.key, message.params))
+    def add_message(self, severity: str, message: Message, row: int | None = None) -> None:
+        self.issues.append(Issue(severity, row, None, message.key, message.params))
 
     def as_dict(self, lang: str = "en") -> dict:
-        return {"file": self.file, "mapping": self.mapping, "row_label": self.row_label,
+        reading = None
+        if self.reading is not None:
+            reading = {"epsg": self.reading.epsg, "family": self.reading.family,
+                       "easting": self.reading.easting_header, "text": self.reading.description(lang),
+                       "alternatives": [{"epsg": c.epsg, "text": c.description(lang)} for c in self.readings[1:8]]}
+        return {"file": self.file, "mapping": self.mapping, "row_label": self.row_label, "sheet": self.sheet,
+                "sheet_names": self.sheet_names,
                 "errors": [i.as_dict(lang) for i in self.errors],
                 "warnings": [i.as_dict(lang) for i in self.warnings],
-                "rows_ok": self.rows_ok, "suggested_codes": {str(k): v for k, v in self.suggested_codes.items()}}
+                "notes": [i.as_dict(lang) for i in self.notes],
+                "rows_ok": self.rows_ok, "unplaced": self.unplaced, "coordinates": reading,
+                "matches": self.matches, "zones_new": self.zones_new,
+                "suggested_codes": {str(k): v for k, v in self.suggested_codes.items()}}
 
 
 def failed_import(file_name: str, exc: Exception, *, reading: bool, row_label: str = "row",

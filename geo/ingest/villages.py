@@ -1,12 +1,18 @@
-"""Importing a planner's own villages: read messy tables, map their columns, validate everything, report once.
+"""Importing a planner's own villages: read tables as offices make them, map their columns, validate everything,
+report once.
 
-Nothing here writes anywhere: an import is a report (errors block, warnings do not) plus, when there are no
-errors, the villages as a validated WGS84 GeoDataFrame with provenance "user".
+Nothing here writes anywhere: an import is a report (errors block, warnings do not, notes list what was skipped)
+plus, when there are no errors, the villages as a validated WGS84 GeoDataFrame with provenance "user" — placed
+(a point) or unplaced (a register without coordinates). import_villages is a chain of named steps, as geopandas'
+sjoin is: check_options -> parse_coordinates (geo.ingest.places) -> check_rows -> check_places -> match_codes
+(geo.ingest.matching) -> assign_zones -> build_frame. locate_villages places villages already saved from a second
+file of coordinates keyed by code or name.
 """
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,31 +20,50 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import DATUMS, convert_coords
+from geo.crs import DATUMS
 from geo.errors import FileProblem, SchemaError
 from geo.i18n import Message
 from geo.ingest.files import VECTOR_SUFFIXES, check_size, read_vector
-from geo.ingest.reference import adcode_prefix, bare_name, village_list
+from geo.ingest.matching import check_codes, match_villages
+from geo.ingest.places import (
+    MAX_ROW_WARNINGS,
+    Placement,
+    check_region,
+    check_repeated_names,
+    coordinate_columns,
+    parse_coordinates,
+)
+from geo.ingest.reference import bare_name, township_key
 from geo.ingest.report import ImportReport, Issue, failed_import  # noqa: F401  (part of this module's API)
-from geo.villages import POOR_COLUMNS, YEARS, validate_villages
+from geo.ingest.tables import parse_number_column, read_table_file
+from geo.villages import POOR_COLUMNS, YEARS, placed, split_zone_names, validate_villages
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # tried in order; GB18030 is a superset of GBK and GB2312
 MAX_ROWS = 2_000_000  # a village table longer than this is not a village table
 # Canonical field -> header spellings planners use (compared lower-cased, spaces and punctuation removed).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "village_id": ("village_id", "id", "编号", "序号", "村编号"),
-    "name": ("name", "村名", "村庄名称", "村名称", "村", "行政村", "村庄"),
-    "lon": ("lon", "lng", "long", "longitude", "x", "经度", "东经"),
-    "lat": ("lat", "latitude", "y", "纬度", "北纬"),
-    "code": ("code", "行政区划代码", "统计用区划代码", "区划代码", "村代码", "代码"),
-    "township": ("township", "乡镇", "乡镇名称", "所属乡镇", "乡镇街道"),
+    "village_id": ("village_id", "id", "编号", "村编号"),  # never 序号: a running number is not an id
+    "name": ("name", "村名", "村庄名称", "村名称", "村", "行政村", "村庄", "行政村名称", "村委会"),
+    "lon": ("lon", "lng", "long", "longitude", "x", "经度", "东经", "坐标经度", "经度坐标", "中心点经度"),
+    "lat": ("lat", "latitude", "y", "纬度", "北纬", "坐标纬度", "纬度坐标", "中心点纬度"),
+    "code": ("code", "行政区划代码", "统计用区划代码", "区划代码", "村代码", "代码", "村级代码", "村编码"),
+    "township": ("township", "乡镇", "乡镇名称", "所属乡镇", "乡镇街道", "乡镇（街道）", "乡（镇）", "镇"),
     "rural_population": ("rural_population", "户籍人口", "农村人口", "农村户籍人口", "人口", "总人口"),
     "poverty_village": ("poverty_village", "贫困村", "是否贫困村", "贫困村标识"),
     "identified_year": ("identified_year", "识别年份", "认定年份", "建档立卡年份"),
     "exit_year": ("exit_year", "退出年份", "脱贫年份", "出列年份", "摘帽年份"),
     "poor_population": ("poor_population", "贫困人口", "建档立卡贫困人口", "贫困人口数"),
+    "poor_households": ("poor_households", "贫困户数", "建档立卡贫困户数", "贫困户"),
+    "zones_assigned": ("zones_assigned", "所属沟域", "所属产业带", "分区", "所属分区", "沟域", "产业带", "所属园区"),
     "year": ("year", "年份", "年度", "年"),  # long form: one row per village and year
 }
+
+
+# Headers of columns that identify people (a household register, not village totals): such a file is refused.
+PERSONAL_HEADERS = ("身份证", "身份证号", "身份证号码", "公民身份号码", "证件号码", "户主姓名", "户主", "姓名", "联系电话",
+                    "手机", "手机号", "手机号码", "电话", "银行卡号", "银行账号", "家庭住址", "idcard", "idnumber",
+                    "phone", "mobile", "personname", "householdhead")
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")  # an 18-digit 居民身份证 number
 
 
 def normalise_header(header: str) -> str:
@@ -114,126 +139,291 @@ def _numbers(column: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return values, empty, (values.isna().to_numpy() & ~empty)
 
 
+@dataclass
+class VillageTable:
+    """A village file read as a table of text, before any check: what every step of the import starts from."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray  # each frame row's number in the file (spreadsheet rows, or features from 1)
+    row_label: str = "row"  # "row" or "feature"
+    notes: list[tuple[int | None, Message]] = field(default_factory=list)  # header found, rows skipped, …
+    sheet: str | None = None
+    sheet_names: list[str] = field(default_factory=list)
+    crs: str = "auto"  # "degrees" when the file's own CRS put its points in lon/lat already (vector files)
+
+
+def read_village_table(data: bytes, file_name: str, *, sheet: str | int | None = None) -> VillageTable:
+    """Read any village file as a VillageTable.
+
+    CSV/XLSX as government offices make them (geo.ingest.tables.read_table_file: header found, title/total/note
+    rows skipped and listed, 序号 dropped, merged 乡镇 filled; sheet by name or position); vector files (GeoJSON,
+    KML, GeoPackage, zipped Shapefile) give their attributes plus lon/lat of their points. Raises FileProblem.
+    """
+    check_size(data, file_name)
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        read = read_table_file(data, file_name, sheet=sheet)
+        return VillageTable(read.frame, read.rows, "row", read.messages(), read.sheet, list(read.sheet_names))
+    frame, rows, row_label, notes = _vector_table(data, file_name)
+    return VillageTable(frame, rows, row_label, [(None, n) for n in notes], crs="degrees")
+
+
 def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd.GeoDataFrame | None = None,
                     datum: str = "wgs84", mapping: dict[str, str] | None = None,
                     region_adcode: str | None = None, rows: np.ndarray | None = None,
-                    row_label: str = "row", apply_suggested_codes: bool = False) -> ImportReport:
+                    row_label: str = "row", apply_suggested_codes: bool = False, crs: str | int | None = "auto",
+                    region_zones: gpd.GeoDataFrame | None = None) -> ImportReport:
     """Validate a table of villages; return one report with every problem and, without errors, the villages.
 
-    region_boundary (WGS84) lets the report flag villages outside the region and say when the points only fit the
-    region under another datum; region_adcode flags codes of another county and enables the NBS 2023 checks.
-    rows gives each table row's number in the file (default: spreadsheet rows, the header being row 1).
-    A long-form table (one row per village and year, with a 年份/year column) is turned wide first.
+    A chain of named steps, each reporting into the one report: map columns -> (long form to wide) -> parse
+    coordinates -> check rows -> check places -> match codes -> assign zones -> build the frame. Every check runs on
+    every row in one pass; a row with a blocking error is left out of the later checks (region, repeated names,
+    NBS matching) but everything else about it is still reported.
+
+    region_boundary (WGS84) flags villages outside the region and says when the points only fit under another
+    datum; region_adcode flags codes of another county and enables the NBS 2023 checks and matching; region_zones
+    are the zones a 所属沟域 column is matched against. crs: "auto", "degrees" or a projected EPSG code (see
+    geo.ingest.places.parse_coordinates). rows gives each table row's number in the file (default: spreadsheet
+    rows, the header being row 1). A table without coordinates (a register) gives unplaced villages.
     """
     mapping = guess_mapping(table.columns) if mapping is None else dict(mapping)  # {} means: map nothing
     report = ImportReport(file=file_name, mapping=mapping, row_label=row_label)
     rows = np.arange(2, len(table) + 2) if rows is None else np.asarray(rows)
-    if datum not in DATUMS:
-        report.add("error", None, None, "unknown_datum", datum=datum, choices=", ".join(DATUMS))
-        return report
-    for required in ("name", "lon", "lat"):
-        if required not in mapping:
-            report.add("error", None, required, "no_column", field=required,
-                       aliases=", ".join(HEADER_ALIASES[required]))
-    if table.empty:
-        report.add("error", None, None, "no_rows")
-    if report.errors:
+    if not check_options(report, table, mapping, datum):
         return report
     if "year" in mapping:
         table, rows = _long_to_wide(table, rows, mapping, report)
         if report.errors:
             return report
+    table = table.reset_index(drop=True)
+    blocked = np.zeros(len(table), dtype=bool)  # rows with a blocking problem: left out of the later checks
+    region_shape = None if region_boundary is None else shapely.union_all(region_boundary.to_crs(4326).geometry.values)
+    placement = parse_coordinates(table, mapping, rows, report, blocked, datum=datum, crs=crs,
+                                  region_shape=region_shape)
+    values = check_rows(table, mapping, rows, report, blocked, row_label)
+    check_places(report, values, placement, datum, region_boundary, rows, blocked, mapping)
+    codes = match_codes(report, values, mapping, region_adcode, rows, blocked, apply_suggested_codes)
+    assigned = assign_zones(report, table, mapping, rows, region_zones)
+    report.reading, report.readings = placement.reading, placement.readings
+    if report.errors:
+        return report
+    build_frame(report, values, codes, assigned, placement, len(table), rows, file_name, region_zones)
+    return report
 
-    def column(name):
-        return table[mapping[name]] if name in mapping else pd.Series([""] * len(table), index=table.index)
 
-    lon, lon_empty, lon_bad = _numbers(column("lon"))
-    lat, lat_empty, lat_bad = _numbers(column("lat"))
-    for label, values, empty, bad, limit in (("lon", lon, lon_empty, lon_bad, 180), ("lat", lat, lat_empty, lat_bad, 90)):
-        for i in np.flatnonzero(empty | bad):
-            report.add("error", int(rows[i]), mapping[label], "coordinate_not_number", field=label,
-                       value=column(label).iloc[i])
-        for i in np.flatnonzero(np.abs(values.to_numpy()) > limit):
-            report.add("error", int(rows[i]), mapping[label], "coordinate_out_of_range", field=label,
-                       value=float(values.iloc[i]), limit=limit)
-    x = lon.to_numpy(dtype=float)
-    y = lat.to_numpy(dtype=float)
-    both = np.isfinite(x) & np.isfinite(y)
-    # swapped columns: China's latitudes are 18-54, longitudes 73-135
-    swapped = both & (x >= 15) & (x <= 55) & (y >= 70) & (y <= 136)
-    if swapped.mean() > 0.5:
-        report.add("error", None, f"{mapping['lon']} / {mapping['lat']}", "swapped", count=int(swapped.sum()),
-                   total=len(x))
-    codes = column("code").astype(str).str.strip()
-    _check_codes(report, codes, mapping.get("code"), region_adcode, rows)
-    names = column("name").astype(str).str.strip()
+def check_options(report: ImportReport, table: pd.DataFrame, mapping: dict, datum: str) -> bool:
+    """Check what the whole table needs: a known datum, a name column, coordinates or something to match a
+    register by (a code or a township), and rows. Return False when nothing more can be checked."""
+    if datum not in DATUMS:
+        report.add("error", None, None, "unknown_datum", datum=datum, choices=", ".join(DATUMS))
+        return False
+    if "name" not in mapping:
+        report.add("error", None, "name", "no_column", field="name", aliases=", ".join(HEADER_ALIASES["name"]))
+    has_coordinates = coordinate_columns(table.columns, mapping) is not None
+    if not has_coordinates and not ({"code", "township"} & set(mapping)):
+        for required in ("lon", "lat"):  # neither points nor a key to place the villages by later
+            if required not in mapping:
+                report.add("error", None, required, "no_column", field=required,
+                           aliases=", ".join(HEADER_ALIASES[required]))
+    if table.empty:
+        report.add("error", None, None, "no_rows")
+    check_personal_data(report, table)
+    return not report.errors
+
+
+def check_personal_data(report: ImportReport, table: pd.DataFrame) -> None:
+    """Refuse a table that identifies people (names of household heads, ID or phone numbers): the atlas takes
+    village totals only. Reported per column, with the first row holding an ID number where there is one."""
+    personal = [c for c in table.columns if normalise_header(c) in {normalise_header(h) for h in PERSONAL_HEADERS}]
+    for column in table.columns:
+        if column in personal:
+            continue
+        values = table[column].astype(str).str.strip()
+        hits = values.str.fullmatch(_ID_NUMBER.pattern).to_numpy()
+        if hits.any():
+            personal.append(column)
+    for column in personal:
+        report.add("error", None, column, "personal_data", header=column)
+
+
+@dataclass
+class RowValues:
+    """The per-row values the checks read: names, ids, townships, codes (text) and numbers (float, NaN empty)."""
+
+    names: pd.Series
+    ids: pd.Series
+    townships: pd.Series
+    codes: pd.Series
+    numbers: dict[str, pd.Series]
+    poverty_village: object
+
+
+def _column(table: pd.DataFrame, mapping: dict, name: str) -> pd.Series:
+    if name in mapping and mapping[name] in table.columns:
+        return table[mapping[name]].astype(str).str.strip()
+    return pd.Series([""] * len(table), index=table.index, dtype=object)
+
+
+def check_rows(table: pd.DataFrame, mapping: dict, rows: np.ndarray, report: ImportReport, blocked: np.ndarray,
+               row_label: str = "row") -> RowValues:
+    """Check each row on its own: a name, a unique id, numbers (text numbers read: 1,234人, full-width, 18.6%),
+    nothing negative, poor population not above the rural population. Mark rows with a blocking problem."""
+    names = _column(table, mapping, "name")
     for i in np.flatnonzero((names == "").to_numpy()):
-        report.add("error", int(rows[i]), mapping["name"], "no_name")
-    if region_adcode:
-        _check_against_nbs(report, codes, names, column("township").astype(str).str.strip(), mapping, region_adcode,
-                           rows)
-        if apply_suggested_codes and report.suggested_codes:
-            by_row = {int(r): i for i, r in enumerate(rows)}
-            codes = codes.copy()
-            for row, code in report.suggested_codes.items():
-                codes.iloc[by_row[row]] = code
-    ids = column("village_id").astype(str).str.strip() if "village_id" in mapping else \
+        report.add("error", int(rows[i]), mapping.get("name"), "no_name")
+        blocked[i] = True
+    ids = _column(table, mapping, "village_id") if "village_id" in mapping else \
         pd.Series([f"{row_label}-{r}" for r in rows], index=table.index)
     for i in np.flatnonzero(ids.duplicated(keep="first").to_numpy()):
         report.add("error", int(rows[i]), mapping.get("village_id"), "duplicate_village_id", id=ids.iloc[i])
-    numbers = {}
-    for canonical in ("rural_population", "identified_year", "exit_year", *POOR_COLUMNS):
-        if canonical in mapping:
-            values, empty, bad = _numbers(column(canonical))
-            for i in np.flatnonzero(bad):
-                report.add("error", int(rows[i]), mapping[canonical], "not_number", value=column(canonical).iloc[i])
-            for i in np.flatnonzero(values.to_numpy() < 0):
-                report.add("error", int(rows[i]), mapping[canonical], "negative", value=column(canonical).iloc[i])
-            if canonical == "rural_population" or canonical in POOR_COLUMNS:
-                for i in np.flatnonzero(empty):
-                    report.add("warning", int(rows[i]), mapping[canonical], "empty_counted_zero")
-            numbers[canonical] = values
+        blocked[i] = True
+    numbers: dict[str, pd.Series] = {}
+    for canonical in ("rural_population", "identified_year", "exit_year", "poor_households", *POOR_COLUMNS):
+        if canonical not in mapping:
+            continue
+        raw = _column(table, mapping, canonical)
+        values, _, problems = parse_number_column(raw)
+        for i, problem in problems:
+            key = _number_key(problem)
+            report.add("error", int(rows[i]), mapping[canonical], key, **problem.params)
+            blocked[i] = True
+        for i in np.flatnonzero(values < 0):
+            report.add("error", int(rows[i]), mapping[canonical], "negative", value=raw.iloc[i])
+            blocked[i] = True
+        if canonical == "rural_population" or canonical in POOR_COLUMNS:
+            for i in np.flatnonzero(np.isnan(values) & np.array([not p for p in _has_problem(len(raw), problems)])):
+                report.add("warning", int(rows[i]), mapping[canonical], "empty_counted_zero")
+        numbers[canonical] = pd.Series(values, index=table.index)
     if "rural_population" in numbers:
         rural = numbers["rural_population"].to_numpy(dtype=float)
         for canonical in POOR_COLUMNS:
             if canonical in numbers:
-                over = numbers[canonical].to_numpy(dtype=float) > rural
-                for i in np.flatnonzero(over):
+                for i in np.flatnonzero(numbers[canonical].to_numpy(dtype=float) > rural):
                     report.add("error", int(rows[i]), mapping[canonical], "poor_exceeds_rural",
-                               poor=column(canonical).iloc[i], rural=column("rural_population").iloc[i])
+                               poor=_column(table, mapping, canonical).iloc[i],
+                               rural=_column(table, mapping, "rural_population").iloc[i])
+                    blocked[i] = True
     if "poor_population" in mapping and not any(c in mapping for c in POOR_COLUMNS):
-        numbers["poor_2014"] = _numbers(column("poor_population"))[0]
+        values, _, problems = parse_number_column(_column(table, mapping, "poor_population"))
+        for i, problem in problems:
+            key = _number_key(problem)
+            report.add("error", int(rows[i]), mapping["poor_population"], key, **problem.params)
+            blocked[i] = True
+        numbers["poor_2014"] = pd.Series(values, index=table.index)
         report.add("warning", None, mapping["poor_population"], "one_poor_column")
-    if report.errors:
-        return report
-    if region_boundary is not None and both.any():
-        _check_region(report, x, y, datum, region_boundary, rows)
-    wgs_lon, wgs_lat = convert_coords(x, y, datum, "wgs84")
+    poverty = table[mapping["poverty_village"]].to_numpy() if "poverty_village" in mapping else False
+    return RowValues(names, ids, _column(table, mapping, "township"), _column(table, mapping, "code"), numbers,
+                     poverty)
+
+
+def _number_key(problem: Message) -> str:
+    """Return the message key for a number that could not be read (the importer's own for a plain non-number)."""
+    return "not_number" if problem.key == "number_not_number" else problem.key
+
+
+def _has_problem(n: int, problems) -> list[bool]:
+    out = [False] * n
+    for i, _ in problems:
+        out[i] = True
+    return out
+
+
+def check_places(report: ImportReport, values: RowValues, placement: Placement, datum: str,
+                 region_boundary: gpd.GeoDataFrame | None, rows: np.ndarray, blocked: np.ndarray,
+                 mapping: dict) -> None:
+    """Check what needs the places: outside the region, another datum fitting better, a name repeated in one
+    township (at different places, or twice at one)."""
+    check_region(report, placement, datum, region_boundary, rows, blocked)
+    check_repeated_names(report, values.names, values.townships, placement, rows, blocked, mapping.get("name"))
+
+
+def match_codes(report: ImportReport, values: RowValues, mapping: dict, region_adcode: str | None,
+                rows: np.ndarray, blocked: np.ndarray, apply_suggested_codes: bool = False) -> pd.Series:
+    """Check codes (12 digits, this county) and match rows to the NBS 2023 list; return the codes to keep."""
+    check_codes(report, values.codes, mapping.get("code"), region_adcode, rows, blocked)
+    codes = match_villages(report, values.codes, values.names, values.townships, mapping, region_adcode, rows,
+                           blocked)
+    if apply_suggested_codes and report.suggested_codes:
+        by_row = {int(r): i for i, r in enumerate(rows)}
+        for row, code in report.suggested_codes.items():
+            codes.iloc[by_row[row]] = code
+    return codes
+
+
+def assign_zones(report: ImportReport, table: pd.DataFrame, mapping: dict, rows: np.ndarray,
+                 region_zones: gpd.GeoDataFrame | None) -> list[str]:
+    """Read the zone column (所属沟域 …: several names joined by 、 ; ，) and say which names the region's zones
+    have and which become zones with members but no outline yet. Return each row's names joined by 、."""
+    if "zones_assigned" not in mapping:
+        return [""] * len(table)
+    per_row = [split_zone_names(v) for v in _column(table, mapping, "zones_assigned")]
+    known = set()
+    if region_zones is not None and len(region_zones):
+        for column in ("zone_id", "name_zh", "name_en"):
+            known |= {"".join(str(v).split()).lower() for v in region_zones[column] if isinstance(v, str)}
+    counts: dict[str, int] = {}
+    for names in per_row:
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    matched = {n: c for n, c in counts.items() if "".join(n.split()).lower() in known}
+    new = {n: c for n, c in counts.items() if n not in matched}
+    column = mapping["zones_assigned"]
+    if matched:
+        report.add("note", None, column, "zones_assigned_matched", count=len(matched),
+                   zones="、".join(f"{n} ({c})" for n, c in matched.items()))
+    for name, count in new.items():
+        report.add("warning", None, column, "zone_assigned_new", zone=name, count=count)
+    report.zones_new = list(new)
+    return ["、".join(names) for names in per_row]
+
+
+def build_frame(report: ImportReport, values: RowValues, codes: pd.Series, assigned: list[str],
+                placement: Placement, n_rows: int, rows: np.ndarray, file_name: str,
+                region_zones: gpd.GeoDataFrame | None = None) -> None:
+    """Assemble the validated villages (WGS84 points, None where unplaced) and put them in the report."""
+    numbers = values.numbers
+    empty = pd.Series([np.nan] * n_rows)
     frame = pd.DataFrame({
-        "village_id": ids.to_numpy(), "name": names.to_numpy(),
-        "township": column("township").astype(str).to_numpy(), "code": codes.to_numpy(),
-        "rural_population": numbers.get("rural_population", pd.Series([np.nan] * len(table))).to_numpy(),
-        "poverty_village": column("poverty_village").to_numpy() if "poverty_village" in mapping else False,
-        "identified_year": numbers.get("identified_year", pd.Series([np.nan] * len(table))).to_numpy(),
-        "exit_year": numbers.get("exit_year", pd.Series([np.nan] * len(table))).to_numpy(),
+        "village_id": values.ids.to_numpy(), "name": values.names.to_numpy(),
+        "township": values.townships.to_numpy(), "code": codes.to_numpy(),
+        "rural_population": numbers.get("rural_population", empty).to_numpy(),
+        "poverty_village": values.poverty_village,
+        "identified_year": numbers.get("identified_year", empty).to_numpy(),
+        "exit_year": numbers.get("exit_year", empty).to_numpy(),
+        "poor_households": numbers.get("poor_households", empty).to_numpy(),
+        "zones_assigned": assigned,
         "provenance": "user",
     })
-    _fill_missing_years(frame, numbers, len(table), report)
+    _fill_missing_years(frame, numbers, n_rows, report)
     if frame["rural_population"].isna().all():
         frame["rural_population"] = frame[POOR_COLUMNS].max(axis=1)
         report.add("warning", None, "rural_population", "no_rural_population")
+    else:
+        frame["rural_population"] = frame["rural_population"].fillna(0)
     frame["identified_year"] = frame["identified_year"].where(
         ~(frame["poverty_village"].map(lambda v: str(v).strip() in {"1", "是", "true", "True", "贫困村"})
           & frame["identified_year"].isna()), YEARS[0])
-    villages = gpd.GeoDataFrame(frame, geometry=shapely.points(wgs_lon, wgs_lat), crs=4326)
+    located = placement.located
+    geometry = np.where(located, shapely.points(np.nan_to_num(placement.lon), np.nan_to_num(placement.lat)), None)
+    villages = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=4326), crs=4326)
     try:
         report.villages = validate_villages(villages, name=file_name)
-        report.rows_ok = len(report.villages)
     except SchemaError as exc:
         for problem in exc.problems:
             report.add("error", None if problem.row is None else int(rows[problem.row - 1]), problem.column,
                        problem.key, **problem.params)
-    return report
+        return
+    report.rows_ok = len(report.villages)
+    report.source_rows = [int(r) for r in rows]
+    report.unplaced = int((~located).sum())
+    if region_zones is not None and len(region_zones) and "zones_assigned" in report.mapping:
+        from geo.coverage.membership import membership_disagreements
+
+        zones = region_zones
+        for item in membership_disagreements(zones, report.villages)[:MAX_ROW_WARNINGS]:
+            village, zone = report.villages.iloc[item["village"]], zones.iloc[item["zone"]]
+            key = "assigned_outside" if item["kind"] == "assigned_outside" else "inside_assigned_elsewhere"
+            report.add("warning", int(rows[item["village"]]), report.mapping["zones_assigned"], key, name=village["name"], zone=zone["name_zh"], assigned=village["zones_assigned"] or "—")
 
 
 def _fill_missing_years(frame: pd.DataFrame, numbers: dict, n_rows: int, report: ImportReport) -> None:
@@ -280,7 +470,7 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
     first = ~keys.duplicated(keep="first").to_numpy()
     wide = table[first].reset_index(drop=True)
     wide_rows = rows[first]
-    for name in ("lon", "lat"):
+    for name in (n for n in ("lon", "lat") if n in mapping):  # a register has none
         moved = table.groupby(keys.to_numpy(), sort=False)[mapping[name]].nunique()
         for key in moved.index[moved > 1][:20]:
             i = int(np.flatnonzero(first & (keys == key).to_numpy())[0])
@@ -305,87 +495,17 @@ def _long_to_wide(table: pd.DataFrame, rows: np.ndarray, mapping: dict, report: 
     return wide, wide_rows
 
 
-def _check_codes(report: ImportReport, codes: pd.Series, column: str | None, region_adcode: str | None,
-                 rows: np.ndarray) -> None:
-    if column is None:
-        return
-    prefix = adcode_prefix(region_adcode) if region_adcode else ""
-    for i, raw in enumerate(codes):
-        if raw == "":
-            continue
-        row = int(rows[i])
-        if re.fullmatch(r"\d{12}\.0+|\d(\.\d+)?[eE]\+?1[01]", raw):
-            report.add("error", row, column, "code_float", code=raw)
-        elif not re.fullmatch(r"\d{12}", raw):
-            report.add("error", row, column, "code_not_12", code=raw)
-        elif prefix and not raw.startswith(prefix):
-            report.add("warning", row, column, "code_other_county", code=raw, county=raw[:6], region=region_adcode)
-
-
-def _check_against_nbs(report: ImportReport, codes: pd.Series, names: pd.Series, townships: pd.Series,
-                       mapping: dict, region_adcode: str, rows: np.ndarray) -> None:
-    """Compare codes and names with the NBS 2023 list; suggest a code for a name without one when it is unique."""
-    nbs = village_list()
-    prefix = adcode_prefix(region_adcode)
-    if not any(c.startswith(prefix) for c in nbs.counties):
-        return  # no reference list for this region: nothing to say
-    code_column = mapping.get("code", "code")
-    for i, (code, name) in enumerate(zip(codes, names)):
-        row = int(rows[i])
-        if re.fullmatch(r"\d{12}", code) and nbs.covers(code):
-            listed = nbs.name_of(code)
-            if listed is None:
-                hits = nbs.find_by_name(name, prefix, townships.iloc[i])
-                if len(hits) == 1:
-                    report.add("warning", row, code_column, "code_unknown_named", code=code, name=name,
-                               suggested=hits[0])
-                else:
-                    report.add("warning", row, code_column, "code_unknown", code=code)
-            elif name and bare_name(listed) != bare_name(name):
-                report.add("warning", row, code_column, "code_name_mismatch", code=code, listed=listed, name=name)
-        elif code == "" and name:
-            hits = nbs.find_by_name(name, prefix, townships.iloc[i])
-            if len(hits) == 1:
-                report.suggested_codes[row] = hits[0]
-                report.add("warning", row, code_column, "code_suggested", name=name, suggested=hits[0])
-            elif len(hits) > 1:
-                report.add("warning", row, code_column, "code_ambiguous_name", name=name, count=len(hits))
-
-
-def _check_region(report: ImportReport, x, y, datum: str, boundary: gpd.GeoDataFrame, rows: np.ndarray) -> None:
-    """Flag villages outside the region, and say when another datum would put them inside."""
-    shape = shapely.union_all(boundary.to_crs(4326).geometry.values)
-    shapely.prepare(shape)
-    ok = np.isfinite(x) & np.isfinite(y)
-    fractions = {}
-    for candidate in ("wgs84", "gcj02", "bd09"):
-        lon, lat = convert_coords(x[ok], y[ok], candidate, "wgs84")
-        fractions[candidate] = float(shapely.contains_xy(shape, lon, lat).mean()) if ok.any() else 0.0
-    declared = "wgs84" if datum == "cgcs2000" else datum
-    best = max(fractions, key=fractions.get)
-    if best != declared and fractions[best] - fractions[declared] >= 0.05:
-        names = {"wgs84": "WGS84/CGCS2000", "gcj02": "GCJ-02 (高德/腾讯)", "bd09": "BD-09 (百度)"}
-        report.add("warning", None, "datum", "datum_mismatch", declared=names[declared], best=names[best],
-                   declared_share=fractions[declared], best_share=fractions[best])
-    lon, lat = convert_coords(x, y, datum, "wgs84")
-    inside = shapely.contains_xy(shape, np.nan_to_num(lon), np.nan_to_num(lat))
-    for i in np.flatnonzero(ok & ~inside)[:200]:
-        report.add("warning", int(rows[i]), "lon/lat", "outside_region", lon=float(x[i]), lat=float(y[i]))
-
-
 # ---------------------------------------------------------------------------------------------- whole files
 def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.ndarray, str, list[Message]]:
-    """Return (table as text, each row's number in the file, "row"/"feature", notes) of any village file.
+    """Return (table as text, each row's number in the file, "row"/"feature", notes) of any village file
+    (read_village_table as a tuple, for callers that predate it)."""
+    table = read_village_table(data, file_name)
+    return table.frame, table.rows, table.row_label, [note for _, note in table.notes]
 
-    Tables (CSV/XLSX) as read_table; vector files (GeoJSON, KML, GeoPackage, zipped Shapefile) give their
-    attributes plus lon/lat of their points (reprojected to degrees when the file has a projected CRS).
-    Raises ValueError (FileProblem) with what was wrong and what to do.
-    """
-    check_size(data, file_name)
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in VECTOR_SUFFIXES:
-        table = read_table(data, file_name)
-        return table, np.arange(2, len(table) + 2), "row", []
+
+def _vector_table(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.ndarray, str, list[Message]]:
+    """Return the attributes of a vector file plus lon/lat of its points (reprojected to degrees when the file has
+    a projected CRS), each feature's number, "feature" and the notes of the read."""
     vector = read_vector(data, file_name)
     frame, notes = vector.frame, list(vector.notes)
     if frame.crs is None:
@@ -412,24 +532,97 @@ def read_village_upload(data: bytes, file_name: str) -> tuple[pd.DataFrame, np.n
     return table, np.arange(1, len(table) + 1), "feature", notes
 
 
+NOTE_KEYS = ("header_found", "row_skipped_title", "row_skipped_unit", "row_skipped_blank", "row_skipped_total",
+             "row_skipped_note", "row_skipped_footer", "row_skipped_header_repeat", "column_dropped_index",
+             "column_filled_merged", "column_filled_blank")  # what reading a sheet did: listed, nothing to fix
+
+
 def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] | None = None,
-                        upload: tuple | None = None, **options) -> ImportReport:
+                        upload: VillageTable | tuple | None = None, sheet: str | int | None = None,
+                        **options) -> ImportReport:
     """Read and validate any village file; every failure, even an unexpected one, comes back as a report error.
 
-    upload: what read_village_upload returned for this file, when the caller has read it already.
+    upload: what read_village_table returned for this file, when the caller has read it already. sheet: the
+    worksheet (name or 0-based position) of a workbook. options: those of import_villages.
     """
     try:
-        table, rows, row_label, notes = upload if upload is not None else read_village_upload(data, file_name)
+        if isinstance(upload, tuple):
+            upload = VillageTable(upload[0], upload[1], upload[2], [(None, n) for n in upload[3]])
+        table = upload if upload is not None else read_village_table(data, file_name, sheet=sheet)
     except Exception as exc:  # nothing the user uploads may end in a stack trace
         return failed_import(file_name, exc, reading=True)
-    if any(note.key == "note_reprojected" for note in notes) and options.get("datum") in ("gcj02", "bd09"):
-        notes = [*notes, Message("datum_ignored", {"datum": options["datum"]})]
+    notes = list(table.notes)
+    if table.crs == "degrees":
+        options = {**options, "crs": "degrees"}  # the file's own CRS put its points in lon/lat
+    if any(note.key == "note_reprojected" for _, note in notes) and options.get("datum") in ("gcj02", "bd09"):
+        notes.append((None, Message("datum_ignored", {"datum": options["datum"]})))
         options = {**options, "datum": "wgs84"}  # the file's own CRS says where its points are
     try:
-        report = import_villages(table, file_name=file_name, mapping=mapping, rows=rows, row_label=row_label,
-                                 **options)
+        report = import_villages(table.frame, file_name=file_name, mapping=mapping, rows=table.rows,
+                                 row_label=table.row_label, **options)
     except Exception as exc:
-        report = failed_import(file_name, exc, reading=False, row_label=row_label, mapping=mapping)
-    for note in notes:
-        report.add_message("warning", note)
+        report = failed_import(file_name, exc, reading=False, row_label=table.row_label, mapping=mapping)
+    report.sheet, report.sheet_names = table.sheet, list(table.sheet_names)
+    for row, note in notes:
+        report.add_message("note" if note.key in NOTE_KEYS else "warning", note, row=row)
     return report
+
+
+# ---------------------------------------------------------------------------------------------- placing
+def village_keys(villages: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """Return each village's keys for matching: code, township/name, and name alone (bare spellings)."""
+    codes = [str(c).strip() for c in villages["code"]] if "code" in villages.columns else [""] * len(villages)
+    towns = villages["township"] if "township" in villages.columns else [""] * len(villages)
+    names = [bare_name(n) for n in villages["name"]]
+    return codes, [f"{township_key(t)}/{n}" for t, n in zip(towns, names)], names
+
+
+def locate_villages(existing: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDataFrame:
+    """Place villages already saved from the villages of a file with coordinates (report.villages), matched by code,
+    else township + name, else a name found once; return the existing villages that got a point (to save).
+
+    Every row of the file that matches no village, or more than one, and every village placed again somewhere
+    else, is added to the report; villages the file does not name keep what they had.
+    """
+    incoming = report.villages
+    if incoming is None or existing is None or not len(existing):
+        report.add("error", None, None, "locate_nothing_to_place")
+        return existing.iloc[0:0] if existing is not None else existing
+    codes, town_names, names = village_keys(existing)
+    index: dict[tuple[str, str], list[int]] = {}
+    for pos, (code, town_name, name) in enumerate(zip(codes, town_names, names)):
+        if code:
+            index.setdefault(("code", code), []).append(pos)
+        index.setdefault(("town", town_name), []).append(pos)
+        index.setdefault(("name", name), []).append(pos)
+    in_codes, in_towns, in_names = village_keys(incoming)
+    was_placed = placed(existing)
+    geometry = existing.geometry.values.copy()
+    changed: set[int] = set()
+    for i in range(len(incoming)):
+        point = incoming.geometry.iloc[i]
+        if point is None:
+            continue
+        row = report.source_rows[i] if i < len(report.source_rows) else i + 1
+        hits: list[int] = []
+        for key in (("code", in_codes[i]), ("town", in_towns[i]), ("name", in_names[i])):
+            if key[1] and key[1] != "/" and key in index:
+                hits = index[key]
+                break
+        label = f"{incoming['township'].iloc[i]} {incoming['name'].iloc[i]}".strip()
+        if not hits:
+            report.add("warning", row, "name", "locate_unmatched", village=label)
+        elif len(hits) > 1:
+            report.add("warning", row, "name", "locate_ambiguous", village=label, count=len(hits))
+        else:
+            pos = hits[0]
+            if was_placed[pos]:
+                report.add("warning", row, "name", "locate_moved", village=label)
+            geometry[pos] = point
+            changed.add(pos)
+    out = existing.copy()
+    out = out.set_geometry(gpd.GeoSeries(geometry, index=existing.index, crs=4326))
+    located = out.iloc[sorted(changed)]
+    report.add("note", None, None, "locate_summary", placed=len(located),
+               still=int((~placed(out)).sum()), total=len(out))
+    return located

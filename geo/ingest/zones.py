@@ -56,16 +56,52 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
                  default_half_width_km: float = DEFAULT_HALF_WIDTH_KM, id_prefix: str = "user") -> ImportReport:
     """Validate a layer of zones/belts (its own CRS); return one report and, without errors, WGS84 zones.
 
-    datum applies to files in degrees only (a GCJ-02 trace from a Gaode map is shifted to WGS84).
+    A chain of named steps: check_layer (datum, features, CRS -> WGS84) -> per feature zone_geometry (kind,
+    repair) -> zone_half_width (belts) -> zone_record (id, name, industries) -> build_zones (schema). datum applies
+    to files in degrees only (a GCJ-02 trace from a Gaode map is shifted to WGS84).
     """
     mapping = dict(mapping or guess_zone_mapping(frame))
     report = ImportReport(file=file_name, mapping=mapping, row_label="feature")
+    frame = check_layer(report, frame, datum)
+    if frame is None:
+        return report
+    if "name_zh" not in mapping:
+        report.add("warning", None, "name", "no_zone_name", aliases=", ".join(ZONE_ALIASES["name_zh"]))
+    region = None
+    if region_boundary is not None:
+        region = shapely.union_all(region_boundary.to_crs(4326).geometry.values)
+    records, seen, used_default_width = [], set(), []
+    for i, geom in enumerate(frame.geometry.values):
+        feature = i + 1
+        shape = zone_geometry(report, frame, mapping, i, geom)
+        if shape is None:
+            continue
+        geom, kind = shape
+        half_width = zone_half_width(report, frame, mapping, i, kind, default_half_width_km, used_default_width)
+        if half_width is None:
+            continue
+        record = zone_record(report, frame, mapping, i, geom, kind, half_width, file_name, id_prefix, seen)
+        if record is None:
+            continue
+        if region is not None and not geom.intersects(region):
+            report.add("warning", feature, "geometry", "zone_outside_region")
+        records.append(record)
+    if used_default_width:
+        report.add("warning", None, "half_width_km", "default_half_width", count=len(used_default_width),
+                   width=float(default_half_width_km))
+    build_zones(report, records, file_name)
+    return report
+
+
+def check_layer(report: ImportReport, frame: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame | None:
+    """Return the layer in WGS84 (a file without a CRS taken as degrees when its values are), or None with the
+    error that stops the import: an unknown datum, no features, or projected values without a CRS."""
     if datum not in DATUMS:
         report.add("error", None, None, "unknown_datum", datum=datum, choices=", ".join(DATUMS))
-        return report
+        return None
     if len(frame) == 0:
         report.add("error", None, None, "no_features")
-        return report
+        return None
     frame = frame.reset_index(drop=True)
     if frame.crs is None:
         bounds = frame.total_bounds
@@ -75,99 +111,111 @@ def import_zones(frame: gpd.GeoDataFrame, *, file_name: str, region_boundary: gp
             frame = frame.set_crs(4326)
         else:
             report.add("error", None, "CRS", "no_crs_projected", x=float(bounds[0]), y=float(bounds[1]))
-            return report
+            return None
     geographic = frame.crs.is_geographic
     frame = frame.to_crs(4326)
     if geographic and datum in ("gcj02", "bd09"):
         frame = frame.set_geometry(convert_datum(frame.geometry, datum, "wgs84"))
-    if "name_zh" not in mapping:
-        report.add("warning", None, "name", "no_zone_name", aliases=", ".join(ZONE_ALIASES["name_zh"]))
+    return frame
 
-    def text(field, i, default=""):
-        if field not in mapping:
-            return default
-        value = frame[mapping[field]].iloc[i]
-        return str(value).strip() if _has_value(value) else default
 
-    region = None
-    if region_boundary is not None:
-        region = shapely.union_all(region_boundary.to_crs(4326).geometry.values)
-    rows, seen = [], set()
-    used_default_width = []
-    for i, geom in enumerate(frame.geometry.values):
-        feature = i + 1
-        if geom is None or geom.is_empty:
-            report.add("error", feature, "geometry", "no_geometry")
-            continue
-        declared = KIND_WORDS.get(text("kind", i).lower()) if "kind" in mapping else None
-        polygon_like = geom.geom_type in ("Polygon", "MultiPolygon")
-        line_like = geom.geom_type in ("LineString", "MultiLineString")
-        if geom.geom_type == "GeometryCollection":
-            parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-            if parts:
-                geom, polygon_like = shapely.union_all(parts), True
-        if not (polygon_like or line_like):
-            report.add("error", feature, "geometry", "not_a_zone_geometry", geom=geom.geom_type)
-            continue
-        kind = "valley" if polygon_like else "belt"
-        if polygon_like and declared == "park":
-            kind = "park"  # a park is a polygon too; only its declared kind tells it from a valley
-        if declared and declared != kind:
-            report.add("error", feature, mapping["kind"], "kind_mismatch", kind=text("kind", i), geom=geom.geom_type)
-            continue
-        if polygon_like and not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            repaired = shapely.make_valid(geom)
-            polygons = [g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")]
-            if not polygons:
-                report.add("error", feature, "geometry", "invalid_unrepairable", reason=reason)
-                continue
-            geom = shapely.union_all(polygons)
-            report.add("warning", feature, "geometry", "invalid_repaired", reason=reason, area=_area_km2(geom))
-        half_width = np.nan
-        if kind == "belt":
-            raw = text("half_width_km", i)
-            if raw:
-                try:
-                    half_width = float(raw)
-                except ValueError:
-                    report.add("error", feature, mapping["half_width_km"], "half_width_not_number", value=raw)
-                    continue
-                if not 0 < half_width <= MAX_HALF_WIDTH_KM:
-                    report.add("error", feature, mapping["half_width_km"], "half_width_range", value=half_width,
-                               limit=MAX_HALF_WIDTH_KM)
-                    continue
-            else:
-                half_width = float(default_half_width_km)
-                used_default_width.append(feature)
-        zone_id = text("zone_id", i) or f"{id_prefix}-{feature}"
-        if zone_id in seen:
-            report.add("error", feature, mapping.get("zone_id", "zone_id"), "duplicate_zone_id", id=zone_id)
-            continue
-        seen.add(zone_id)
-        if region is not None and not geom.intersects(region):
-            report.add("warning", feature, "geometry", "zone_outside_region")
-        industries = [p.strip() for p in text("industries", i).replace("；", "、").replace(";", "、")
-                      .replace(",", "、").replace("，", "、").split("、") if p.strip()]
-        rows.append({"zone_id": zone_id, "name_zh": text("name_zh", i) or f"{file_name} #{feature}",
-                     "name_en": text("name_en", i) or text("name_zh", i) or f"{file_name} #{feature}",
-                     "kind": kind, "half_width_km": half_width, "industries": industries, "provenance": "user",
-                     "source": f"{file_name} (imported)", "color": None, "geometry": geom})
-    if used_default_width:
-        report.add("warning", None, "half_width_km", "default_half_width", count=len(used_default_width),
-                   width=float(default_half_width_km))
-    if report.errors or not rows:
+def _text(frame: gpd.GeoDataFrame, mapping: dict, field: str, i: int, default: str = "") -> str:
+    if field not in mapping:
+        return default
+    value = frame[mapping[field]].iloc[i]
+    return str(value).strip() if _has_value(value) else default
+
+
+def zone_geometry(report: ImportReport, frame: gpd.GeoDataFrame, mapping: dict, i: int, geom):
+    """Return (geometry, kind) of feature i — polygons are valleys (invalid ones repaired and reported), lines are
+    belts — or None with its error (no geometry, points, a declared kind the geometry contradicts)."""
+    feature = i + 1
+    if geom is None or geom.is_empty:
+        report.add("error", feature, "geometry", "no_geometry")
+        return None
+    declared = KIND_WORDS.get(_text(frame, mapping, "kind", i).lower()) if "kind" in mapping else None
+    polygon_like = geom.geom_type in ("Polygon", "MultiPolygon")
+    line_like = geom.geom_type in ("LineString", "MultiLineString")
+    if geom.geom_type == "GeometryCollection":
+        parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        if parts:
+            geom, polygon_like = shapely.union_all(parts), True
+    if not (polygon_like or line_like):
+        report.add("error", feature, "geometry", "not_a_zone_geometry", geom=geom.geom_type)
+        return None
+    kind = "valley" if polygon_like else "belt"
+    if polygon_like and declared == "park":
+        kind = "park"  # a park is a polygon too; only its declared kind tells it from a valley
+    if declared and declared != kind:
+        report.add("error", feature, mapping["kind"], "kind_mismatch", kind=_text(frame, mapping, "kind", i),
+                   geom=geom.geom_type)
+        return None
+    if polygon_like and not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        repaired = shapely.make_valid(geom)
+        polygons = [g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")]
+        if not polygons:
+            report.add("error", feature, "geometry", "invalid_unrepairable", reason=reason)
+            return None
+        geom = shapely.union_all(polygons)
+        report.add("warning", feature, "geometry", "invalid_repaired", reason=reason, area=_area_km2(geom))
+    return geom, kind
+
+
+def zone_half_width(report: ImportReport, frame: gpd.GeoDataFrame, mapping: dict, i: int, kind: str,
+                    default_km: float, used_default: list[int]) -> float | None:
+    """Return a belt's half-width in km (from its column, else the default, noted in used_default), NaN for a
+    valley, or None with the error of a value that is not a number or out of range."""
+    if kind != "belt":
+        return np.nan
+    feature = i + 1
+    raw = _text(frame, mapping, "half_width_km", i)
+    if not raw:
+        used_default.append(feature)
+        return float(default_km)
+    try:
+        half_width = float(raw)
+    except ValueError:
+        report.add("error", feature, mapping["half_width_km"], "half_width_not_number", value=raw)
+        return None
+    if not 0 < half_width <= MAX_HALF_WIDTH_KM:
+        report.add("error", feature, mapping["half_width_km"], "half_width_range", value=half_width,
+                   limit=MAX_HALF_WIDTH_KM)
+        return None
+    return half_width
+
+
+def zone_record(report: ImportReport, frame: gpd.GeoDataFrame, mapping: dict, i: int, geom, kind: str,
+                half_width: float, file_name: str, id_prefix: str, seen: set) -> dict | None:
+    """Return feature i as a zone record (id, names, industries split on 、;,，), or None for a repeated id."""
+    feature = i + 1
+    zone_id = _text(frame, mapping, "zone_id", i) or f"{id_prefix}-{feature}"
+    if zone_id in seen:
+        report.add("error", feature, mapping.get("zone_id", "zone_id"), "duplicate_zone_id", id=zone_id)
+        return None
+    seen.add(zone_id)
+    industries = [p.strip() for p in _text(frame, mapping, "industries", i).replace("；", "、").replace(";", "、")
+                  .replace(",", "、").replace("，", "、").split("、") if p.strip()]
+    name = _text(frame, mapping, "name_zh", i)
+    return {"zone_id": zone_id, "name_zh": name or f"{file_name} #{feature}",
+            "name_en": _text(frame, mapping, "name_en", i) or name or f"{file_name} #{feature}",
+            "kind": kind, "half_width_km": half_width, "industries": industries, "provenance": "user",
+            "source": f"{file_name} (imported)", "color": None, "geometry": geom}
+
+
+def build_zones(report: ImportReport, records: list[dict], file_name: str) -> None:
+    """Validate the zone records against the schema and put them in the report (nothing when there are errors)."""
+    if report.errors or not records:
         if not report.errors:
             report.add("error", None, None, "no_zone_read")
-        return report
-    zones = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=4326)
+        return
+    zones = gpd.GeoDataFrame(pd.DataFrame(records), geometry="geometry", crs=4326)
     try:
         report.zones = validate_zones(zones, name=file_name)
         report.rows_ok = len(report.zones)
     except SchemaError as exc:
         for problem in exc.problems:
             report.add("error", problem.row, problem.column, problem.key, **problem.params)
-    return report
 
 
 def _area_km2(geom) -> float:
