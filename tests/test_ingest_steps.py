@@ -49,14 +49,16 @@ def test_check_options_accepts_a_register_with_a_code_or_township_and_refuses_a_
     assert [i.params["field"] for i in report.errors] == ["lon", "lat"]
 
 
-def test_check_options_refuses_files_that_identify_people():
-    people = table("村名,户主姓名,经度,纬度\nA,张三,102.9,32.1\n")
-    report, _, _ = fresh(people)
-    assert not check_options(report, people, guess_mapping(people.columns), "wgs84")
-    assert [i.key for i in report.errors] == ["personal_data"] and "户主姓名" in report.errors[0].text("zh")
-    ids = table("村名,备注,经度,纬度\nA,51322819800101123X,102.9,32.1\n")
-    report, _, _ = fresh(ids)
-    assert not check_options(report, ids, guess_mapping(ids.columns), "wgs84")
+def test_files_that_identify_people_are_refused_before_any_step():
+    from geo.ingest.villages import import_village_file
+
+    people = "村名,户主姓名,经度,纬度\nA,张三,102.9,32.1\n".encode()
+    report = import_village_file(people, "people.csv")
+    assert [i.key for i in report.errors] == ["personal_name_column"] and "户主姓名" in report.errors[0].text("zh")
+    assert report.villages is None and not report.mapping
+    ids = "村名,备注,经度,纬度\nA,513228198001011235,102.9,32.1\n".encode()
+    report = import_village_file(ids, "ids.csv")
+    assert [i.key for i in report.errors] == ["personal_id_number"] and report.villages is None
 
 
 def test_guess_mapping_reads_two_row_headers_and_zone_columns_but_never_a_running_number():

@@ -257,24 +257,14 @@ def refused_report(file_name: str, messages: list[Message]):
 
 
 def screen_village_file(data: bytes, file_name: str, **options):
-    """Import a village file (geo.ingest.villages.import_village_file) only when it holds village aggregates; a
-    file that identifies people comes back as a report of errors with nothing of it kept.
+    """Import a village file; one that identifies people comes back as a report of errors with nothing kept.
 
-    The importer calls this (or does the same: read, check_personal_data, import) inside keep_nothing.
+    geo.ingest.villages.import_village_file does the screening itself (read, check_personal_data, import, all
+    inside keep_nothing); this name stays for callers that want to say so.
     """
-    from geo.ingest.report import failed_import
-    from geo.ingest.villages import import_village_file, read_village_upload
+    from geo.ingest.villages import import_village_file
 
-    try:
-        with keep_nothing(file_name):
-            try:
-                upload = read_village_upload(data, file_name)
-            except Exception as exc:  # nothing the user uploads may end in a stack trace
-                return failed_import(file_name, exc, reading=True)
-            refuse_personal_data(upload[0], file_name)
-            return import_village_file(data, file_name, upload=upload, **options)
-    except PersonalDataRefused as refusal:
-        return refused_report(file_name, refusal.messages)
+    return import_village_file(data, file_name, **options)
 
 
 # ---------------------------------------------------------------------------------------------- small numbers

@@ -33,6 +33,7 @@ from geo.ingest.places import (
     coordinate_columns,
     parse_coordinates,
 )
+from geo.ingest.privacy import PersonalDataRefused, keep_nothing, refuse_personal_data, refused_report
 from geo.ingest.reference import bare_name, township_key
 from geo.ingest.report import ImportReport, Issue, failed_import  # noqa: F401  (part of this module's API)
 from geo.ingest.tables import parse_number_column, read_table_file
@@ -60,10 +61,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 
 
 # Headers of columns that identify people (a household register, not village totals): such a file is refused.
-PERSONAL_HEADERS = ("身份证", "身份证号", "身份证号码", "公民身份号码", "证件号码", "户主姓名", "户主", "姓名", "联系电话",
-                    "手机", "手机号", "手机号码", "电话", "银行卡号", "银行账号", "家庭住址", "idcard", "idnumber",
-                    "phone", "mobile", "personname", "householdhead")
-_ID_NUMBER = re.compile(r"\d{17}[\dXx]")  # an 18-digit 居民身份证 number
 
 
 def normalise_header(header: str) -> str:
@@ -227,23 +224,7 @@ def check_options(report: ImportReport, table: pd.DataFrame, mapping: dict, datu
                            aliases=", ".join(HEADER_ALIASES[required]))
     if table.empty:
         report.add("error", None, None, "no_rows")
-    check_personal_data(report, table)
     return not report.errors
-
-
-def check_personal_data(report: ImportReport, table: pd.DataFrame) -> None:
-    """Refuse a table that identifies people (names of household heads, ID or phone numbers): the atlas takes
-    village totals only. Reported per column, with the first row holding an ID number where there is one."""
-    personal = [c for c in table.columns if normalise_header(c) in {normalise_header(h) for h in PERSONAL_HEADERS}]
-    for column in table.columns:
-        if column in personal:
-            continue
-        values = table[column].astype(str).str.strip()
-        hits = values.str.fullmatch(_ID_NUMBER.pattern).to_numpy()
-        if hits.any():
-            personal.append(column)
-    for column in personal:
-        report.add("error", None, column, "personal_data", header=column)
 
 
 @dataclass
@@ -546,11 +527,20 @@ def import_village_file(data: bytes, file_name: str, *, mapping: dict[str, str] 
     worksheet (name or 0-based position) of a workbook. options: those of import_villages.
     """
     try:
-        if isinstance(upload, tuple):
-            upload = VillageTable(upload[0], upload[1], upload[2], [(None, n) for n in upload[3]])
-        table = upload if upload is not None else read_village_table(data, file_name, sheet=sheet)
-    except Exception as exc:  # nothing the user uploads may end in a stack trace
-        return failed_import(file_name, exc, reading=True)
+        with keep_nothing(file_name):  # scratch files wiped, logs scrubbed, a refusal keeps no reference to cells
+            try:
+                if isinstance(upload, tuple):
+                    upload = VillageTable(upload[0], upload[1], upload[2], [(None, n) for n in upload[3]])
+                table = upload if upload is not None else read_village_table(data, file_name, sheet=sheet)
+            except Exception as exc:  # nothing the user uploads may end in a stack trace
+                return failed_import(file_name, exc, reading=True)
+            refuse_personal_data(table.frame, file_name)  # village aggregates only: before anything else
+            return _import_table(table, file_name, mapping, options)
+    except PersonalDataRefused as refusal:
+        return refused_report(file_name, refusal.messages)
+
+
+def _import_table(table: VillageTable, file_name: str, mapping: dict[str, str] | None, options: dict) -> ImportReport:
     notes = list(table.notes)
     if table.crs == "degrees":
         options = {**options, "crs": "degrees"}  # the file's own CRS put its points in lon/lat
