@@ -158,3 +158,65 @@ def map_frame(page):
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     return frame
+
+
+class PostgresCluster:
+    """A private PostgreSQL cluster with PostGIS: initdb into a temporary folder, a loopback port and a socket folder
+    of its own; run as the `postgres` system user when the tests run as root (initdb refuses root). Stopped on exit."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self):
+        import pwd
+        import subprocess
+
+        if not (self.BIN / "initdb").exists():
+            pytest.fail("PostgreSQL 15 is not installed (.ci/run installs it): "
+                        "apt-get install postgresql postgresql-15-postgis-3")
+        self.root = Path(tempfile.mkdtemp(prefix="va-pg-"))
+        self.data, self.sockets = self.root / "data", self.root / "sockets"
+        self.sockets.mkdir()
+        self.port = free_port()
+        self.prefix = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            for path in (self.root, self.sockets):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        run = lambda *cmd: subprocess.run([*self.prefix, *map(str, cmd)], check=True, capture_output=True, text=True)
+        run(self.BIN / "initdb", "-D", self.data, "-U", "va", "-A", "trust", "-E", "UTF8", "--no-locale")
+        run(self.BIN / "pg_ctl", "-D", self.data, "-l", self.root / "server.log", "-w", "-t", "60", "start", "-o",
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets} -c fsync=off -c max_connections=60")
+        self.run = run
+        self.url = f"postgresql://va@127.0.0.1:{self.port}"
+        self._count = 0
+        import psycopg
+
+        with psycopg.connect(f"{self.url}/postgres", autocommit=True) as con:
+            con.execute("CREATE DATABASE va_template")
+        with psycopg.connect(f"{self.url}/va_template", autocommit=True) as con:
+            con.execute("CREATE EXTENSION postgis")
+
+    def new_database(self) -> str:
+        """Return the URL of a new empty database with PostGIS (a copy of the template: fast)."""
+        import psycopg
+
+        self._count += 1
+        name = f"va_test_{self._count}"
+        with psycopg.connect(f"{self.url}/postgres", autocommit=True) as con:
+            con.execute(f"CREATE DATABASE {name} TEMPLATE va_template")
+        return f"{self.url}/{name}"
+
+    def stop(self):
+        try:
+            self.run(self.BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL + PostGIS cluster for the session's tests (started once, stopped at the end)."""
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.stop()
