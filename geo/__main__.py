@@ -7,8 +7,10 @@ import io
 import json
 import sys
 
+from geo.access.cli import add_parser as add_users_parser
 from geo.boundaries import BoundaryLookupError, load_boundary
 from geo.crs import DATUMS
+from geo.errors import WorkspaceError
 from geo.regions import load_registry
 from geo.terrain.cli import add_parser as add_terrain_parser
 from geo.zones import DEFAULT_HALF_WIDTH_KM
@@ -77,7 +79,8 @@ def _import(args) -> str:
     from geo.regions import resolve_region
 
     if not args.dry_run and not args.workspace:
-        raise ValueError("say where to save: --workspace PATH (a GeoPackage), or --dry-run to validate only")
+        raise ValueError("say where to save: --workspace PATH (a GeoPackage) or URL (postgresql://…), "
+                         "or --dry-run to validate only")
     region = resolve_region(args.region)
     path = Path(args.file)
     try:
@@ -96,11 +99,13 @@ def _import(args) -> str:
     result = report.as_dict(args.lang)
     args.exit_code = 1 if report.errors else 0
     if not report.errors and not args.dry_run:
+        from geo.access.cli import command_actor
         from geo.workspace import Workspace
 
         workspace = Workspace(args.workspace)
-        result["saved"] = {"workspace": str(workspace.path), "layer": layer, "region": region.key,
-                           "version": workspace.save_import(report, layer, region.key)}
+        actor = command_actor(workspace, args.user)
+        result["saved"] = {"workspace": workspace.location, "layer": layer, "region": region.key,
+                           "version": workspace.save_import(report, layer, region.key, actor=actor)}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
@@ -120,7 +125,7 @@ def _csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-WORKSPACE_HELP = ("the workspace GeoPackage whose layers replace the bundled ones (default: the app's, "
+WORKSPACE_HELP = ("the workspace whose layers replace the bundled ones, a GeoPackage path or a postgresql:// URL (default: the app's, "
                   "$VALLEY_ATLAS_WORKSPACE or ~/.local/share/valley-atlas/workspace.gpkg)")
 
 
@@ -157,10 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--half-width-km", type=float, default=DEFAULT_HALF_WIDTH_KM, help="zones: half-width of belts without one")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's messages")
     p.add_argument("--dry-run", action="store_true", help="validate only; nothing is written")
-    p.add_argument("--workspace", help="the workspace GeoPackage to save to (replaces the region's layer; "
-                                       "undo from the data page)")
+    p.add_argument("--workspace", help="the workspace to save to: a GeoPackage path or a postgresql:// URL "
+                                       "(replaces the region's layer; undo from the data page)")
+    p.add_argument("--user", help="the account that imports (an editor of the region); password from "
+                                  "VALLEY_ATLAS_PASSWORD or a prompt. Required for a PostgreSQL workspace and once "
+                                  "a GeoPackage workspace has accounts")
     p.set_defaults(run=_import)
     add_terrain_parser(sub)
+    add_users_parser(sub)
     return parser
 
 
@@ -168,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         output = args.run(args)
-    except (BoundaryLookupError, KeyError, ValueError) as exc:
+    except (BoundaryLookupError, KeyError, ValueError, PermissionError, WorkspaceError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 2

@@ -239,15 +239,16 @@ class AccessStore:
     def add_user(self, name: str, roles, regions=(), password: str | None = None, *, by: Actor,
                  must_change: bool = False) -> None:
         """Create an account (administrators only); password None makes an identity-provider-only account."""
-        by.require_role("administrator", "add accounts")
-        if not re.fullmatch(NAME_PATTERN, name or ""):
-            raise AccountError(f"account name {name!r}: use 2-64 letters, digits, '_', '.', '@' or '-'")
-        chosen = check_roles(roles)
-        grants = normalize_regions(regions)
-        if "editor" in chosen and not grants:
-            raise AccountError("an editor needs --regions (seed ids or adcodes, e.g. heishui or 510000)")
-        if password is not None:
-            check_password(password, name=name, min_length=self.settings.password_min_length)
+        with self._refused(by, "account_add", name):
+            by.require_role("administrator", "add accounts")
+            if not re.fullmatch(NAME_PATTERN, name or ""):
+                raise AccountError(f"account name {name!r}: use 2-64 letters, digits, '_', '.', '@' or '-'")
+            chosen = check_roles(roles)
+            grants = normalize_regions(regions)
+            if "editor" in chosen and not grants:
+                raise AccountError("an editor needs --regions (seed ids or adcodes, e.g. heishui or 510000)")
+            if password is not None:
+                check_password(password, name=name, min_length=self.settings.password_min_length)
         with self.transaction() as cur:
             if self._user(cur, name):
                 self._append(cur, by.name, "account_add", "", name, "failed: exists", "")
@@ -262,9 +263,10 @@ class AccessStore:
 
     def set_roles(self, name: str, roles, regions=(), *, by: Actor) -> None:
         """Change an account's roles and region grants (administrators only)."""
-        by.require_role("administrator", "change accounts")
-        chosen = check_roles(roles)
-        grants = normalize_regions(regions)
+        with self._refused(by, "account_roles", name):
+            by.require_role("administrator", "change accounts")
+            chosen = check_roles(roles)
+            grants = normalize_regions(regions)
         with self.transaction() as cur:
             self._existing(cur, name, by, "account_roles")
             if "administrator" not in chosen:
@@ -276,8 +278,9 @@ class AccessStore:
 
     def set_disabled(self, name: str, disabled: bool, *, by: Actor) -> None:
         """Disable (or enable) an account (administrators only); a disabled account's sessions end at their next run."""
-        by.require_role("administrator", "disable accounts")
         action = "account_disable" if disabled else "account_enable"
+        with self._refused(by, action, name):
+            by.require_role("administrator", "disable accounts")
         with self.transaction() as cur:
             self._existing(cur, name, by, action)
             if disabled:
@@ -287,8 +290,9 @@ class AccessStore:
 
     def reset_password(self, name: str, password: str, *, by: Actor) -> None:
         """Set a temporary password (administrators only), unlock the account; it must be changed at sign-in."""
-        by.require_role("administrator", "reset passwords")
-        check_password(password, name=name, min_length=self.settings.password_min_length)
+        with self._refused(by, "account_reset", name):
+            by.require_role("administrator", "reset passwords")
+            check_password(password, name=name, min_length=self.settings.password_min_length)
         with self.transaction() as cur:
             self._existing(cur, name, by, "account_reset")
             cur.run("UPDATE va_users SET password_hash = ?, must_change = 1, failed = 0, locked_until = 0, "
@@ -370,6 +374,18 @@ class AccessStore:
             cur.run("UPDATE va_users SET last_sign_in = ? WHERE name = ?", (time.time(), name))
             self._append(cur, name, "sign_in", "", name, "ok", f"oidc:{provider}")
         return _actor(user)
+
+    @contextmanager
+    def _refused(self, by: Actor, action: str, name: str):
+        """Record an account change refused before it started (no right, bad role, weak password), then re-raise."""
+        try:
+            yield
+        except AccessDenied:
+            self.record(by.name, action, obj=name, result="refused: no right")
+            raise
+        except (AccountError, PasswordPolicyError) as exc:
+            self.record(by.name, action, obj=name, result=f"failed: {exc}"[:200])
+            raise
 
     def _existing(self, cur, name, by, action) -> dict:
         user = self._user(cur, name)
