@@ -52,6 +52,26 @@ def app_test(timeout: float = 120):
     return AppTest.from_file(APP_PATH, default_timeout=timeout)
 
 
+PASSWORD = "Valley-Atlas-2026"  # meets the rules; the accounts the tests create share it
+
+
+def add_account(workspace, name: str, roles, regions=(), password: str = PASSWORD) -> None:
+    """Create an account in a workspace's accounts store, as the server's operator would with `python -m geo users`."""
+    from geo.access import Actor
+    from geo.workspace import Workspace
+
+    operator = Actor("test-operator", frozenset({"administrator"}), (), "local")
+    Workspace(str(workspace)).access().add_user(name, roles, regions, password, by=operator)
+
+
+def sign_in_app(app, name: str, password: str = PASSWORD):
+    """Sign an AppTest session in through the sidebar's form (as a user would); return the app after the rerun."""
+    app.text_input(key="signin_name").input(name)
+    app.text_input(key="signin_password").input(password)
+    next(b for b in app.button if b.label in ("登录", "Sign in")).click()
+    return app.run()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

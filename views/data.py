@@ -6,6 +6,7 @@ import streamlit as st
 
 from geo.coverage import zone_metrics
 from geo.crs import DATUMS
+from geo.errors import AccessDenied
 from geo.i18n import localized, t
 from geo.ingest.files import max_upload_bytes, read_vector
 from geo.ingest.villages import HEADER_ALIASES, guess_mapping, import_village_file, read_village_upload
@@ -21,7 +22,7 @@ from geo.zones import DEFAULT_HALF_WIDTH_KM
 from layers.boundaries import boundary_layer
 from layers.draw import draw_control
 from layers.zones import zones_layer
-from views import cache
+from views import auth, cache
 from views.state import page_args
 from views.widgets import base_map, show_map
 
@@ -81,18 +82,27 @@ def saved(layer: str, version: int, rows: int, lang: str) -> None:
     st.rerun()
 
 
-def undo(lang: str) -> None:
-    """Undo the workspace's newest change (a button callback: it runs before the page reads the workspace)."""
-    undone = cache.workspace().undo_last()
+def undo(lang: str, region: str) -> None:
+    """Undo the newest change of this region (a button callback: it runs before the page reads the workspace)."""
+    try:
+        undone = cache.workspace().undo_last(actor=auth.actor(), region=region)
+    except AccessDenied as exc:
+        st.session_state["_data_flash"] = ("error", t("access_denied", lang, reason=exc))
+        return
     st.session_state["_data_flash"] = (
         "info", t("data_undone", lang, summary=undone["summary"]) if undone else t("data_nothing_to_undo", lang))
+
+
+def refused(exc: AccessDenied, lang: str) -> None:
+    """Say that the workspace refused a write (the server's check; nothing was changed)."""
+    st.error(t("access_denied", lang, reason=exc))
 
 
 def show_flash() -> None:
     """Show the message a save or an undo left for this run."""
     flash = st.session_state.pop("_data_flash", None)
     if flash:
-        {"success": st.success, "info": st.info}[flash[0]](flash[1])
+        {"success": st.success, "info": st.info, "error": st.error}[flash[0]](flash[1])
 
 
 def villages_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
@@ -118,7 +128,11 @@ def villages_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         st.checkbox(t("data_apply_codes", lang, n=len(report.suggested_codes)), key="data_apply_codes")
     if report.villages is not None and not report.errors and st.button(t("data_confirm", lang), key="data_confirm",
                                                                         type="primary"):
-            version = ws.save_import(report, "villages", region.key)
+            try:
+                version = ws.save_import(report, "villages", region.key, actor=auth.actor())
+            except AccessDenied as exc:
+                refused(exc, lang)
+                return
             saved("villages", version, report.rows_ok, lang)
 
 
@@ -144,7 +158,11 @@ def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
         st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch")
         if st.button(t("data_confirm_zones", lang), key="data_confirm_zones", type="primary"):
-            version = ws.save_import(report, "zones", region.key)
+            try:
+                version = ws.save_import(report, "zones", region.key, actor=auth.actor())
+            except AccessDenied as exc:
+                refused(exc, lang)
+                return
             saved("zones", version, report.rows_ok, lang)
 
 
@@ -216,7 +234,12 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
             st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch", key="drawn_coverage")
             if st.button(t("data_save_drawn", lang, n=len(report.zones)), key="data_save_drawn", type="primary"):
-                version = ws.save("zones", region.key, report.zones, source="drawn on the map")
+                try:
+                    version = ws.save("zones", region.key, report.zones, source="drawn on the map",
+                                      actor=auth.actor())
+                except AccessDenied as exc:
+                    refused(exc, lang)
+                    return
                 drawn.clear()
                 st.session_state.pop("drawn_editor", None)
                 saved("zones", version, report.rows_ok, lang)
@@ -227,9 +250,12 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         chosen = st.selectbox(t("zone", lang), list(names), key="data_saved_zone", format_func=names.get)
         c1, c2 = st.columns(2)
         if c1.button(t("data_delete_zone", lang), key="data_delete_zone"):
-            version = ws.save("zones", region.key, own.iloc[0:0].drop(columns="region"),
-                              source="deleted on the data page",
-                              delete_ids=[chosen])
+            try:
+                version = ws.save("zones", region.key, own.iloc[0:0].drop(columns="region"),
+                                  source="deleted on the data page", delete_ids=[chosen], actor=auth.actor())
+            except AccessDenied as exc:
+                refused(exc, lang)
+                return
             saved("zones", version, 0, lang)
         if drawn and c2.button(t("data_replace_zone", lang), key="data_replace_zone"):
             last = list(drawn)[-1]
@@ -239,7 +265,12 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             if report.errors:
                 show_report(report, lang)
             else:
-                version = ws.save("zones", region.key, report.zones, source="replaced on the data page")
+                try:
+                    version = ws.save("zones", region.key, report.zones, source="replaced on the data page",
+                                      actor=auth.actor())
+                except AccessDenied as exc:
+                    refused(exc, lang)
+                    return
                 drawn.pop(last)
                 saved("zones", version, 1, lang)
 
@@ -250,7 +281,9 @@ def data_page(region: RegionRef | None, year: int, lang: str) -> None:
         return
     ws = cache.workspace()
     st.header(f"{t('data_title', lang)} · {region.name(lang)}")
-    st.caption(t("data_workspace", lang, path=ws.path))
+    st.caption(t("data_workspace", lang, path=ws.location))
+    if not auth.actor().can_edit(region.key):  # a notice only: the workspace refuses the write itself
+        st.info(t("access_cannot_edit", lang, region=region.name(lang)))
     show_flash()
     data = cache.region_data(region)
     section = st.radio(t("data_section", lang), SECTIONS, key="data_section", horizontal=True,
@@ -261,7 +294,7 @@ def data_page(region: RegionRef | None, year: int, lang: str) -> None:
     history = ws.history()
     if history:
         st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
-    st.button(t("data_undo", lang), key="data_undo", on_click=undo, args=(lang,))
+    st.button(t("data_undo", lang), key="data_undo", on_click=undo, args=(lang, region.key))
 
 
 data_page(**page_args())

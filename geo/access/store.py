@@ -95,7 +95,7 @@ class AccessStore:
 
     # ------------------------------------------------------------------ connections
     @contextmanager
-    def transaction(self):
+    def transaction(self, *, write: bool = True):
         """Yield a cursor in one transaction (committed on success, rolled back on error); writers are serialised."""
         if self.postgres:
             import psycopg
@@ -111,7 +111,7 @@ class AccessStore:
             try:
                 if new:
                     os.chmod(path, 0o600)  # hashes: readable by the app's user only
-                con.execute("BEGIN IMMEDIATE")
+                con.execute("BEGIN IMMEDIATE" if write or not self._ready else "BEGIN")
                 cur = con.cursor()
                 self._ensure(cur)
                 yield _Cursor(cur, postgres=False)
@@ -176,14 +176,14 @@ class AccessStore:
             params.append(until)
         sql = (f"SELECT {', '.join(AUDIT_COLUMNS)} FROM va_audit" + (f" WHERE {' AND '.join(where)}" if where else "")
                + " ORDER BY id LIMIT ?")
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             rows = cur.run(sql, (*params, limit))
         return [dict(zip(AUDIT_COLUMNS, r)) for r in rows]
 
     def verify_chain(self) -> int | None:
         """Return the id of the first audit record whose chain does not match (altered or a record removed), or None."""
         previous = ""
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             rows = cur.run(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM va_audit ORDER BY id")
         for row in rows:
             if _chain(previous, tuple(row[1:8])) != row[8]:
@@ -194,7 +194,7 @@ class AccessStore:
     # ------------------------------------------------------------------ accounts
     def users(self) -> list[dict]:
         """Return every account without its hash: name, roles, regions, disabled, locked, must_change, times."""
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             rows = cur.run(f"SELECT {', '.join(USER_COLUMNS)} FROM va_users ORDER BY name")
         now = time.time()
         out = []
@@ -211,7 +211,7 @@ class AccessStore:
 
     def has_accounts(self) -> bool:
         """Return whether any account exists (until then the app says how to create the first administrator)."""
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             return bool(cur.run("SELECT count(*) FROM va_users")[0][0])
 
     def _user(self, cur, name: str) -> dict | None:
@@ -220,7 +220,7 @@ class AccessStore:
 
     def actor(self, name: str) -> Actor | None:
         """Return the actor of an enabled account as it is now (roles changed or account disabled: seen at once)."""
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             user = self._user(cur, name)
         if user is None or user["disabled"]:
             return None
@@ -228,7 +228,7 @@ class AccessStore:
 
     def must_change_password(self, name: str) -> bool:
         """Return whether an account must set a new password (reset by an administrator, or older than allowed)."""
-        with self.transaction() as cur:
+        with self.transaction(write=False) as cur:
             user = self._user(cur, name)
         if user is None:
             return False
