@@ -93,9 +93,14 @@ def undo(lang: str, region: str) -> None:
         "info", t("data_undone", lang, summary=undone["summary"]) if undone else t("data_nothing_to_undo", lang))
 
 
-def refused(exc: AccessDenied, lang: str) -> None:
-    """Say that the workspace refused a write (the server's check; nothing was changed)."""
-    st.error(t("access_denied", lang, reason=exc))
+def write(lang: str, save, *args, **kwargs) -> int | None:
+    """Run one workspace write as the session's actor; return its version, or None when the workspace refused it
+    (the server's check: nothing changed; the page says why and goes on)."""
+    try:
+        return save(*args, **kwargs, actor=auth.actor())
+    except AccessDenied as exc:
+        st.error(t("access_denied", lang, reason=exc))
+        return None
 
 
 def show_flash() -> None:
@@ -128,12 +133,9 @@ def villages_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         st.checkbox(t("data_apply_codes", lang, n=len(report.suggested_codes)), key="data_apply_codes")
     if report.villages is not None and not report.errors and st.button(t("data_confirm", lang), key="data_confirm",
                                                                         type="primary"):
-            try:
-                version = ws.save_import(report, "villages", region.key, actor=auth.actor())
-            except AccessDenied as exc:
-                refused(exc, lang)
-                return
-            saved("villages", version, report.rows_ok, lang)
+            version = write(lang, ws.save_import, report, "villages", region.key)
+            if version is not None:
+                saved("villages", version, report.rows_ok, lang)
 
 
 def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
@@ -158,12 +160,9 @@ def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
         st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch")
         if st.button(t("data_confirm_zones", lang), key="data_confirm_zones", type="primary"):
-            try:
-                version = ws.save_import(report, "zones", region.key, actor=auth.actor())
-            except AccessDenied as exc:
-                refused(exc, lang)
-                return
-            saved("zones", version, report.rows_ok, lang)
+            version = write(lang, ws.save_import, report, "zones", region.key)
+            if version is not None:
+                saved("zones", version, report.rows_ok, lang)
 
 
 def coverage_table(metrics: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -234,15 +233,11 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
             st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch", key="drawn_coverage")
             if st.button(t("data_save_drawn", lang, n=len(report.zones)), key="data_save_drawn", type="primary"):
-                try:
-                    version = ws.save("zones", region.key, report.zones, source="drawn on the map",
-                                      actor=auth.actor())
-                except AccessDenied as exc:
-                    refused(exc, lang)
-                    return
-                drawn.clear()
-                st.session_state.pop("drawn_editor", None)
-                saved("zones", version, report.rows_ok, lang)
+                version = write(lang, ws.save, "zones", region.key, report.zones, source="drawn on the map")
+                if version is not None:
+                    drawn.clear()
+                    st.session_state.pop("drawn_editor", None)
+                    saved("zones", version, report.rows_ok, lang)
     own = ws.read("zones", region.key)
     if own is not None and len(own):
         st.markdown(f"**{t('data_saved_zone_list', lang)}**")
@@ -250,13 +245,10 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         chosen = st.selectbox(t("zone", lang), list(names), key="data_saved_zone", format_func=names.get)
         c1, c2 = st.columns(2)
         if c1.button(t("data_delete_zone", lang), key="data_delete_zone"):
-            try:
-                version = ws.save("zones", region.key, own.iloc[0:0].drop(columns="region"),
-                                  source="deleted on the data page", delete_ids=[chosen], actor=auth.actor())
-            except AccessDenied as exc:
-                refused(exc, lang)
-                return
-            saved("zones", version, 0, lang)
+            version = write(lang, ws.save, "zones", region.key, own.iloc[0:0].drop(columns="region"),
+                            source="deleted on the data page", delete_ids=[chosen])
+            if version is not None:
+                saved("zones", version, 0, lang)
         if drawn and c2.button(t("data_replace_zone", lang), key="data_replace_zone"):
             last = list(drawn)[-1]
             attributes = {**drawn[last]["attributes"], "zone_id": chosen, "name_zh": names[chosen]}
@@ -265,14 +257,10 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             if report.errors:
                 show_report(report, lang)
             else:
-                try:
-                    version = ws.save("zones", region.key, report.zones, source="replaced on the data page",
-                                      actor=auth.actor())
-                except AccessDenied as exc:
-                    refused(exc, lang)
-                    return
-                drawn.pop(last)
-                saved("zones", version, 1, lang)
+                version = write(lang, ws.save, "zones", region.key, report.zones, source="replaced on the data page")
+                if version is not None:
+                    drawn.pop(last)
+                    saved("zones", version, 1, lang)
 
 
 def data_page(region: RegionRef | None, year: int, lang: str) -> None:
