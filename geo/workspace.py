@@ -280,6 +280,8 @@ class GeoPackageWorkspace(Workspace):
     def undo_last(self, *, actor: Actor | None = None, region: str | None = None) -> dict | None:
         """Undo the newest save (of a region, when given): remove what it saved and restore what it replaced; return
         the entry undone. the actor must be allowed to edit the entry's region (AccessDenied otherwise)."""
+        if region is not None:  # refused before looking, whether or not there is anything to undo
+            actor = self._authorize(actor, region, "undo", f"newest change of {region}")
         with self._locked():
             history = self._read_history()
             candidates = [i for i, h in enumerate(history) if region is None or h["region"] == region]
@@ -287,7 +289,7 @@ class GeoPackageWorkspace(Workspace):
                 return None
             entry = history[candidates[-1]]
             obj = f"{entry['layer']} version {entry['version']} <- {entry['source']}"
-            who = self._authorize(actor, entry["region"], "undo", obj)
+            who = actor if region is not None else self._authorize(actor, entry["region"], "undo", obj)
             with self._audited(who, "undo", entry["region"], obj):
                 return self._undo(history, candidates[-1])
 

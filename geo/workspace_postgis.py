@@ -201,6 +201,8 @@ class PostgisWorkspace(Workspace):
         """Undo the newest save (of a region, when given): remove what it saved and restore what it replaced; return
         the entry undone. The actor must be allowed to edit the entry's region (AccessDenied otherwise)."""
         who, entry, obj = None, None, ""
+        if region is not None:  # refused before looking, whether or not there is anything to undo
+            actor = self._authorize(actor, region, "undo", f"newest change of {region}")
         try:
             with self._connect() as con, con.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
@@ -211,7 +213,7 @@ class PostgisWorkspace(Workspace):
                     return None
                 entry = found[0]
                 obj = f"{entry['layer']} version {entry['version']} <- {entry['source']}"
-                who = self._authorize(actor, entry["region"], "undo", obj)  # refused: rolled back, nothing changed
+                who = actor if region is not None else self._authorize(actor, entry["region"], "undo", obj)
                 layer, table = entry["layer"], TABLES[entry["layer"]]
                 undo = json.loads(entry["undo"])
                 cur.execute(f"DELETE FROM {table} WHERE region = %s AND object_id = ANY(%s)",

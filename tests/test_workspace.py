@@ -189,6 +189,8 @@ def test_an_editor_of_heishui_cannot_edit_yaan_and_a_province_editor_edits_its_c
     with pytest.raises(AccessDenied, match="hei may not undo region 511802"):
         ws.undo_last(actor=heishui)  # the newest change is 雨城区's
     assert ws.undo_last(actor=heishui, region="heishui")["source"] == "a.csv"  # their own region's newest
+    with pytest.raises(AccessDenied, match="hei may not undo region yaan"):
+        ws.undo_last(actor=heishui, region="yaan")
     assert [(h["actor"], h["region"]) for h in ws.history()] == [("chuan", "yaan"), ("chuan", "511802")]
 
 
