@@ -72,6 +72,18 @@ def sign_in_app(app, name: str, password: str = PASSWORD):
     return app.run()
 
 
+def browser_sign_in(page, name: str, password: str = PASSWORD, *, expect: str = "当前用户") -> None:
+    """Sign in through the sidebar's form in a real browser; wait until the sidebar shows `expect`."""
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text("账户登录").wait_for(timeout=90_000)
+    if not sidebar.get_by_label("用户名").is_visible():
+        sidebar.get_by_text("账户登录").click()
+    sidebar.get_by_label("用户名").fill(name)
+    sidebar.get_by_label("密码", exact=True).fill(password)
+    sidebar.get_by_role("button", name="登录", exact=True).click()
+    sidebar.get_by_text(expect).first.wait_for(timeout=60_000)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -6,7 +6,7 @@ import sys
 import time
 
 import pytest
-from conftest import ARTIFACTS, PASSWORD, ROOT, StreamlitServer
+from conftest import ARTIFACTS, PASSWORD, ROOT, StreamlitServer, browser_sign_in
 from test_browser_flows import OWN_VILLAGES, OWN_ZONES
 
 from geo.workspace import Workspace
@@ -48,16 +48,6 @@ def open_data(page, server, region, name_zh):
     page.get_by_role("heading", name=f"导入与绘制 · {name_zh}").wait_for(timeout=90_000)
 
 
-def sign_in(page, name, password=PASSWORD, *, expect="当前用户"):
-    sidebar = page.locator("[data-testid=stSidebar]")
-    if not sidebar.get_by_label("用户名").is_visible():
-        sidebar.get_by_text("账户登录").click()
-    sidebar.get_by_label("用户名").fill(name)
-    sidebar.get_by_label("密码", exact=True).fill(password)
-    sidebar.get_by_role("button", name="登录", exact=True).click()
-    sidebar.get_by_text(expect).first.wait_for(timeout=60_000)
-
-
 def import_zones(page, files):
     page.get_by_text("导入沟域 / 产业带").click()
     page.get_by_text("没有半宽的产业带按此半宽（公里）").wait_for(timeout=30_000)
@@ -68,7 +58,7 @@ def import_zones(page, files):
 def test_a_viewer_cannot_import_or_undo(server, browser, workspace, files):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     open_data(page, server, "heishui", "黑水县")
-    sign_in(page, "vera")
+    browser_sign_in(page, "vera")
     page.get_by_text("当前账户不能修改 黑水县 的数据").wait_for(timeout=30_000)
     page.locator("input[type=file]").set_input_files(str(files / "villages.csv"))
     page.get_by_role("button", name="确认导入到工作区").click()
@@ -83,13 +73,13 @@ def test_a_viewer_cannot_import_or_undo(server, browser, workspace, files):
 def test_an_editor_of_heishui_cannot_edit_yaan_but_edits_heishui_and_exports(server, browser, workspace, files):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     open_data(page, server, "yaan", "雅安市")
-    sign_in(page, "hei")
+    browser_sign_in(page, "hei")
     page.get_by_text("当前账户不能修改 雅安市 的数据").wait_for(timeout=30_000)
     import_zones(page, files)
     page.get_by_text("没有权限：hei may not import region yaan").wait_for(timeout=60_000)
     assert Workspace(workspace).history() == []
     open_data(page, server, "heishui", "黑水县")  # a new page load is a new session: sign in again
-    sign_in(page, "hei")
+    browser_sign_in(page, "hei")
     import_zones(page, files)
     page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
     assert [(h["region"], h["actor"]) for h in Workspace(workspace).history()] == [("heishui", "hei")]
@@ -108,8 +98,8 @@ def test_lock_out_after_three_failed_sign_ins(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     open_data(page, server, "heishui", "黑水县")
     for _ in range(3):
-        sign_in(page, "lock", "Wrong-Password-1", expect="用户名或密码错误")
-    sign_in(page, "lock", PASSWORD, expect="账户已锁定")
+        browser_sign_in(page, "lock", "Wrong-Password-1", expect="用户名或密码错误")
+    browser_sign_in(page, "lock", PASSWORD, expect="账户已锁定")
     assert page.get_by_text("当前用户").count() == 0 and page.get_by_text("未登录").count() == 1
     page.close()
 
@@ -117,7 +107,7 @@ def test_lock_out_after_three_failed_sign_ins(server, browser):
 def test_the_audit_log_records_each_action_of_the_session_and_cannot_be_altered(server, browser, workspace):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     open_data(page, server, "heishui", "黑水县")
-    sign_in(page, "shen")
+    browser_sign_in(page, "shen")
     page.locator("[data-testid=stSidebarNav]").get_by_text("审计日志").click()
     page.get_by_text("完整性校验通过").wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "access_audit_page.png"), full_page=True)
@@ -145,7 +135,7 @@ def test_an_idle_session_is_signed_out(browser, workspace):
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(f"{srv.url}/sources?region=heishui", wait_until="domcontentloaded")
         page.locator("[data-testid=stSidebar]").get_by_text("账户登录").wait_for(timeout=90_000)
-        sign_in(page, "boss")
+        browser_sign_in(page, "boss")
         time.sleep(5)
         page.locator("[data-testid=stSidebar]").get_by_text("English").click()  # any action after the timeout
         page.get_by_text("Idle for more than").wait_for(timeout=60_000)
