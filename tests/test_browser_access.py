@@ -83,6 +83,8 @@ def test_an_editor_of_heishui_cannot_edit_yaan_but_edits_heishui_and_exports(ser
     import_zones(page, files)
     page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
     assert [(h["region"], h["actor"]) for h in Workspace(workspace).history()] == [("heishui", "hei")]
+    page.get_by_text("修改记录").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # let the rerun that shows the saved data finish before the next click
     page.get_by_role("button", name="撤销最近一次保存").click()
     page.get_by_text("已撤销").wait_for(timeout=60_000)
     assert Workspace(workspace).history() == []
@@ -94,12 +96,22 @@ def test_an_editor_of_heishui_cannot_edit_yaan_but_edits_heishui_and_exports(ser
     page.close()
 
 
-def test_lock_out_after_three_failed_sign_ins(server, browser):
+def attempts(workspace, name: str, count: int) -> None:
+    """Wait until the server has recorded `count` sign-in attempts of an account (each submit is one rerun)."""
+    deadline = time.time() + 60
+    while len(Workspace(workspace).access().audit(user=name, action="sign_in")) < count:
+        assert time.time() < deadline, f"{name}: fewer than {count} sign-in attempts recorded"
+        time.sleep(0.2)
+
+
+def test_lock_out_after_three_failed_sign_ins(server, browser, workspace):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     open_data(page, server, "heishui", "黑水县")
-    for _ in range(3):
+    for k in range(3):
         browser_sign_in(page, "lock", "Wrong-Password-1", expect="用户名或密码错误")
+        attempts(workspace, "lock", k + 1)
     browser_sign_in(page, "lock", PASSWORD, expect="账户已锁定")
+    attempts(workspace, "lock", 4)
     assert page.get_by_text("当前用户").count() == 0 and page.get_by_text("未登录").count() == 1
     page.close()
 
