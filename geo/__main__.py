@@ -7,8 +7,10 @@ import io
 import json
 import sys
 
+from geo.access.cli import add_parser as add_users_parser
 from geo.boundaries import BoundaryLookupError, load_boundary
 from geo.crs import DATUMS
+from geo.errors import WorkspaceError
 from geo.regions import load_registry
 from geo.terrain.cli import add_parser as add_terrain_parser
 from geo.zones import DEFAULT_HALF_WIDTH_KM
@@ -122,7 +124,8 @@ def _import(args) -> str:
     from geo.regions import resolve_region
 
     if not args.dry_run and not args.workspace:
-        raise ValueError("say where to save: --workspace PATH (a GeoPackage), or --dry-run to validate only")
+        raise ValueError("say where to save: --workspace PATH (a GeoPackage) or URL (postgresql://…), "
+                         "or --dry-run to validate only")
     region = resolve_region(args.region)
     path = Path(args.file)
     try:
@@ -139,11 +142,13 @@ def _import(args) -> str:
     result = report.as_dict(args.lang)
     args.exit_code = 1 if report.errors else 0
     if not report.errors and not args.dry_run:
+        from geo.access.cli import command_actor
         from geo.workspace import Workspace
 
         workspace = Workspace(args.workspace)
-        result["saved"] = {"workspace": str(workspace.path), "layer": "zones", "region": region.key,
-                           "version": workspace.save_import(report, "zones", region.key)}
+        actor = command_actor(workspace, args.user)
+        result["saved"] = {"workspace": workspace.location, "layer": "zones", "region": region.key,
+                           "version": workspace.save_import(report, "zones", region.key, actor=actor)}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
@@ -169,13 +174,16 @@ def _import_villages(args, region, path, data: bytes, boundary) -> str:
     result = report.as_dict(args.lang)
     args.exit_code = 1 if report.errors else 0  # warnings never fail: the file is saved whole
     if not report.errors and not args.dry_run:
+        from geo.access.cli import command_actor
+
+        actor = command_actor(workspace, args.user)
         if located is not None:
-            version = workspace.save("villages", region.key, located, source=f"{path.name} (locations)")
-            result["saved"] = {"workspace": str(workspace.path), "layer": "villages", "region": region.key,
+            version = workspace.save("villages", region.key, located, source=f"{path.name} (locations)", actor=actor)
+            result["saved"] = {"workspace": workspace.location, "layer": "villages", "region": region.key,
                                "version": version, "placed": len(located)}
         else:
-            result["saved"] = {"workspace": str(workspace.path), "layer": "villages", "region": region.key,
-                               "version": workspace.save_import(report, "villages", region.key),
+            result["saved"] = {"workspace": workspace.location, "layer": "villages", "region": region.key,
+                               "version": workspace.save_import(report, "villages", region.key, actor=actor),
                                "villages": report.rows_ok, "unplaced": report.unplaced}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
@@ -187,11 +195,14 @@ def _import_dem(args, region, path, boundary) -> str:
     summary = check_user_dem(path, boundary)  # NoDemError (a ValueError) names what is wrong
     result = {"file": path.name, "region": region.key, "errors": [], **summary}
     if not args.dry_run:
+        from geo.access.cli import command_actor
         from geo.workspace import Workspace
 
         workspace = Workspace(args.workspace)
-        result["saved"] = {"workspace": str(workspace.path), "layer": "dem", "region": region.key,
-                           "version": workspace.save_dem(region.key, path, source=path.name, crs=summary["crs"]),
+        actor = command_actor(workspace, args.user)
+        result["saved"] = {"workspace": workspace.location, "layer": "dem", "region": region.key,
+                           "version": workspace.save_dem(region.key, path, source=path.name, crs=summary["crs"],
+                                                         actor=actor),
                            "file": str(workspace.dem_path(region.key))}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
@@ -212,7 +223,7 @@ def _csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-WORKSPACE_HELP = ("the workspace GeoPackage whose layers replace the bundled ones (default: the app's, "
+WORKSPACE_HELP = ("the workspace whose layers replace the bundled ones, a GeoPackage path or a postgresql:// URL (default: the app's, "
                   "$VALLEY_ATLAS_WORKSPACE or ~/.local/share/valley-atlas/workspace.gpkg)")
 
 
@@ -267,10 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--half-width-km", type=float, default=DEFAULT_HALF_WIDTH_KM, help="zones: half-width of belts without one")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's messages")
     p.add_argument("--dry-run", action="store_true", help="validate only; nothing is written")
-    p.add_argument("--workspace", help="the workspace GeoPackage to save to (replaces the region's layer; "
-                                       "undo from the data page)")
+    p.add_argument("--workspace", help="the workspace to save to: a GeoPackage path or a postgresql:// URL "
+                                       "(replaces the region's layer; undo from the data page)")
+    p.add_argument("--user", help="the account that imports (an editor of the region); password from "
+                                  "VALLEY_ATLAS_PASSWORD or a prompt. Required for a PostgreSQL workspace and once "
+                                  "a GeoPackage workspace has accounts")
     p.set_defaults(run=_import)
     add_terrain_parser(sub)
+    add_users_parser(sub)
     return parser
 
 
@@ -278,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         output = args.run(args)
-    except (BoundaryLookupError, KeyError, ValueError) as exc:
+    except (BoundaryLookupError, KeyError, ValueError, PermissionError, WorkspaceError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 2

@@ -96,3 +96,33 @@ class FileProblem(ValueError):
         self.problem = Message(key, params)
         fix = self.problem.fix()
         super().__init__(self.problem.text() + (f": {fix}" if fix else ""))
+
+
+class AccessDenied(PermissionError):
+    """An actor lacks the right for an action (edit a region, manage accounts, read the audit log); the message says
+    who, what and which right would allow it. Raised by the server-side checks, whatever the UI showed."""
+
+    def __init__(self, message: str, *, user: str = "", action: str = "", region: str = ""):
+        self.user, self.action, self.region = user, action, region
+        super().__init__(message)
+
+
+class AuthenticationError(PermissionError):
+    """A sign-in failed; .reason is one of unknown, password, locked, disabled, expired (the UI says why in the
+    user's language without telling an attacker whether the name exists)."""
+
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+class PasswordPolicyError(ValueError):
+    """A new password breaks the complexity rules; .problems lists every rule it breaks (message keys)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("the password " + "; ".join(problems))
+
+
+class AccountError(ValueError):
+    """An account cannot be created or changed as asked (name taken, unknown role, unknown region code)."""

@@ -92,7 +92,7 @@ def data_version(key_or_query: str, *, workspace=None) -> str:
         stat = path.stat()
         parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     if workspace is not None:
-        parts.append(f"{workspace.path}:{workspace.revision()}")
+        parts.append(f"{workspace.location}:{workspace.revision()}")
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 

@@ -1,4 +1,13 @@
-"""The workspace: one GeoPackage file (opens in QGIS) with the user's villages and zones per region and a change log.
+"""The workspace: the user's villages and zones per region and a change log, behind one interface with two back ends.
+
+`Workspace(location)` opens the back end the location names: a GeoPackage file (the embedded default, below) or a
+PostgreSQL + PostGIS database for `postgresql://…` (geo/workspace_postgis.py), with the same guarantees. Every write
+takes an `actor` (geo.access.Actor): it is refused with AccessDenied unless the actor may edit that region, recorded
+in the change log by name and in the audit log (geo.access.store) with its result. `actor=None` is the local
+operating-system user of a process that can write the storage directly (a script, a test), unless the workspace was
+opened with `require_actor=True`, as the app does.
+
+The GeoPackage back end: one file (opens in QGIS).
 
 Guarantees:
 - atomic saves: a save writes a complete new file next to the old one and renames it over it (os.replace), so
@@ -31,34 +40,159 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import WorkspaceError  # noqa: F401  (importable from geo.workspace as before)
+from geo.access.rights import Actor
+from geo.access.store import AccessStore, access_location, is_database_url
+from geo.errors import AccessDenied, WorkspaceError
 from geo.i18n import t
 
 LAYERS = ("villages", "zones")
 ID_COLUMN = {"villages": "village_id", "zones": "zone_id"}
 HISTORY_TABLE = "change_log"
+HISTORY_KEYS = ("version", "time", "region", "layer", "source", "summary", "actor", "undo")
 META_TABLE = "workspace_meta"  # key/value: "revision" counts every write, undos included
 DEM_TABLE = "dems"  # region -> DEM file in the folder beside the GeoPackage (see dem_folder)
 DEM_LAYER = "dem"  # the change log's layer name for a DEM save
 
 
+def default_workspace_location() -> Path | str:
+    """Return $VALLEY_ATLAS_WORKSPACE (a path or a postgresql:// URL), or the default GeoPackage path."""
+    env = os.environ.get("VALLEY_ATLAS_WORKSPACE")
+    if env and is_database_url(env):
+        return env
+    return default_workspace_path()
+
+
 def default_workspace_path() -> Path:
     """Return $VALLEY_ATLAS_WORKSPACE, or ~/.local/share/valley-atlas/workspace.gpkg (never inside the package)."""
     env = os.environ.get("VALLEY_ATLAS_WORKSPACE")
+    if env and is_database_url(env):
+        raise WorkspaceError("VALLEY_ATLAS_WORKSPACE is a database URL, not a file: open it with Workspace()")
     if env:
         return Path(env)
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "valley-atlas" / "workspace.gpkg"
 
 
+
 class Workspace:
+    """The interface both back ends implement: read, history, revision, save, save_import, undo_last.
+
+    `Workspace(location)` returns the back end for the location (`Workspace()`: $VALLEY_ATLAS_WORKSPACE or the default
+    GeoPackage); `require_actor=True` refuses writes that name no actor (the app's sessions always name one).
+    """
+
+    location: str  # where it lives, for people and the data version: a path, or a URL without its password
+    require_actor: bool = False
+
+    def __new__(cls, location=None, *args, **kwargs):
+        if cls is Workspace:
+            where = default_workspace_location() if location is None else location
+            if is_database_url(str(where)):
+                from geo.workspace_postgis import PostgisWorkspace
+
+                cls = PostgisWorkspace
+            else:
+                cls = GeoPackageWorkspace
+        return super().__new__(cls)
+
+    # ------------------------------------------------------------------ the interface
+    def read(self, layer: str, region: str | None = None) -> gpd.GeoDataFrame | None:
+        """Return a layer (optionally one region's rows) as saved, or None when the workspace has none."""
+        raise NotImplementedError
+
+    def history(self) -> list[dict]:
+        """Return the change log, newest last: version, time, region, layer, source, summary, actor."""
+        raise NotImplementedError
+
+    def revision(self) -> str:
+        """Return a token that changes with every write, by this process or any other ("0" before the first)."""
+        raise NotImplementedError
+
+    def save(self, layer: str, region: str, frame: gpd.GeoDataFrame, *, source: str, replace_region: bool = False,
+             delete_ids: list[str] | None = None, actor: Actor | None = None, action: str | None = None) -> int:
+        """Save objects of one region to a layer (upsert by id; or replace the region's rows); return the version."""
+        raise NotImplementedError
+
+    def undo_last(self, *, actor: Actor | None = None, region: str | None = None) -> dict | None:
+        """Undo the newest save (of a region, when given); return the entry undone, or None when there is none."""
+        raise NotImplementedError
+
+    def save_import(self, report, layer: str, region: str, *, actor: Actor | None = None) -> int:
+        """Save what an import report validated (its villages or zones, replacing the region's layer); refuse a
+        report with errors, so that a failed import never touches the workspace. Return the version."""
+        frame = getattr(report, layer, None)
+        if report.errors or frame is None:
+            raise WorkspaceError(f"{report.file} has {len(report.errors)} errors: nothing was saved")
+        return self.save(layer, region, frame, source=report.file, replace_region=True, actor=actor,
+                         action="import")
+
+    # ------------------------------------------------------------------ access and audit, shared by the back ends
+    def access(self) -> AccessStore:
+        """Return the accounts and audit log of this workspace (geo.access.store.access_location says where)."""
+        if getattr(self, "_access", None) is None:
+            self._access = AccessStore(access_location(self._access_base()))
+        return self._access
+
+    def _access_base(self):
+        raise NotImplementedError
+
+    def _authorize(self, actor: Actor | None, region: str, action: str, obj: str) -> Actor:
+        """Return who acts; record and raise AccessDenied unless they may change this region (the server's check)."""
+        if actor is None:
+            if self.require_actor:
+                self.access().record("(none)", action, region=region, obj=obj, result="refused: no actor")
+                raise AccessDenied(f"{action} of region {region} names no user: sign in first", action=action,
+                                   region=region)
+            actor = Actor.local()
+        try:
+            actor.require_edit(region, action)
+        except AccessDenied:
+            self.access().record(actor.name, action, region=region, obj=obj, result="refused: no right")
+            raise
+        return actor
+
+    @contextmanager
+    def _audited(self, who: Actor, action: str, region: str, obj: str):
+        """Record the write's result: failed (and re-raise) or ok, unless the back end recorded ok itself (done)."""
+        done = {"recorded": False, "detail": ""}
+        try:
+            yield done
+        except Exception as exc:
+            self.access().record(who.name, action, region=region, obj=obj, result=f"failed: {type(exc).__name__}")
+            raise
+        if not done["recorded"]:
+            self.access().record(who.name, action, region=region, obj=obj, detail=done["detail"])
+
+    def _before_commit(self) -> None:
+        """Run after a write is complete and before it becomes visible (tests stop a process here to kill it)."""
+
+
+def audit_object(layer: str, source: str, ids) -> str:
+    """Return what a write touched, for the audit log: the layer, the source and up to 20 ids."""
+    ids = [str(i) for i in ids]
+    shown = ",".join(ids[:20]) + (f",… ({len(ids)})" if len(ids) > 20 else "")
+    return f"{layer} <- {source}" + (f" [{shown}]" if shown else "")
+
+
+def save_action(action: str | None, frame, delete_ids) -> str:
+    """Return what the audit log calls a save: as given, or delete when it only deletes, else save."""
+    if action:
+        return action
+    return "delete" if delete_ids and not len(frame) else "save"
+
+class GeoPackageWorkspace(Workspace):
     """A GeoPackage of the user's own layers, keyed by region."""
 
-    def __init__(self, path: Path | str | None = None):
+    def __init__(self, path: Path | str | None = None, *, require_actor: bool = False):
         self.path = Path(path) if path else default_workspace_path()
+        self.location = str(self.path)
+        self.require_actor = require_actor
         package = Path(__file__).resolve().parent.parent
         if package in self.path.resolve().parents:
             raise WorkspaceError(f"{self.path} is inside the application folder; keep the workspace elsewhere")
+
+    def _access_base(self):
+        return self.path
 
     # ------------------------------------------------------------------ reading
     def read(self, layer: str, region: str | None = None) -> gpd.GeoDataFrame | None:
@@ -120,19 +254,24 @@ class Workspace:
 
     # ------------------------------------------------------------------ writing
     def save(self, layer: str, region: str, frame: gpd.GeoDataFrame, *, source: str,
-             replace_region: bool = False, delete_ids: list[str] | None = None) -> int:
+             replace_region: bool = False, delete_ids: list[str] | None = None, actor: Actor | None = None,
+             action: str | None = None) -> int:
         """Save objects of one region to a layer (upsert by id; or replace the region's rows); return the version.
 
-        frame must be WGS84 with the layer's id column. delete_ids removes those objects.
+        frame must be WGS84 with the layer's id column. delete_ids removes those objects. the actor must be allowed to edit the
+        region (AccessDenied otherwise); action names the write in the audit log (import, save, delete).
         """
         id_column = ID_COLUMN[layer]
         if frame.crs is None or frame.crs.to_epsg() != 4326:
             raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
         if id_column not in frame.columns:
             raise WorkspaceError(f"{layer} has no {id_column} column")
+        action = save_action(action, frame, delete_ids)
+        obj = audit_object(layer, source, [*frame[id_column], *(delete_ids or [])])
+        who = self._authorize(actor, region, action, obj)
         incoming = frame.copy()
         incoming["region"] = region
-        with self._locked():
+        with self._audited(who, action, region, obj) as audit, self._locked():
             current = {name: self._read_all(name) for name in LAYERS}
             before = current[layer]
             if before is None:
@@ -155,21 +294,16 @@ class Workspace:
                 "source": source,
                 "summary": json.dumps({"saved": len(incoming), "replaced": len(replaced),
                                        "deleted": len(delete_ids or [])}),  # counts: worded in the reader's language
+                "actor": who.name,
                 "undo": json.dumps({"ids": list(map(str, incoming[id_column])),
                                     "replaced": json.loads(replaced.to_json(drop_id=True)) if len(replaced) else None}),
             })
             self._write_atomically(current, history)
+            audit["detail"] = f"version {version}: {history[-1]['summary']}"
             return version
 
-    def save_import(self, report, layer: str, region: str) -> int:
-        """Save what an import report validated (its villages or zones, replacing the region's layer); refuse a
-        report with errors, so that a failed import never touches the workspace. Return the version."""
-        frame = getattr(report, layer, None)
-        if report.errors or frame is None:
-            raise WorkspaceError(f"{report.file} has {len(report.errors)} errors: nothing was saved")
-        return self.save(layer, region, frame, source=report.file, replace_region=True)
-
-    def save_dem(self, region: str, tif: Path | str, *, source: str, crs: str = "") -> int:
+    def save_dem(self, region: str, tif: Path | str, *, source: str, crs: str = "",
+                 actor: Actor | None = None) -> int:
         """Store a DEM GeoTIFF as a region's elevation (copied beside the GeoPackage); return the version.
 
         The file is copied under a content-addressed name, so an undo can point back at the previous one.
@@ -180,7 +314,9 @@ class Workspace:
         tif = Path(tif)
         digest = hashlib.sha256(tif.read_bytes()).hexdigest()
         name = f"{region}-{digest[:16]}.tif"
-        with self._locked():
+        obj = f"dem {name} <- {source}"
+        who = self._authorize(actor, region, "save", obj)
+        with self._audited(who, "save", region, obj), self._locked():
             folder = self.dem_folder()
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / name
@@ -196,40 +332,52 @@ class Workspace:
             version = (max((h["version"] for h in history), default=0)) + 1
             history.append({"version": version, "time": dems[region]["time"], "region": region, "layer": DEM_LAYER,
                             "source": source, "summary": json.dumps({"saved": 1, "replaced": int(previous is not None)}),
+                            "actor": who.name,
                             "undo": json.dumps({"dem": previous})})
             current = {layer: self._read_all(layer) for layer in LAYERS}
             self._write_atomically(current, history, dems=dems)
             return version
 
-    def undo_last(self) -> dict | None:
-        """Undo the newest save: remove what it saved and restore what it replaced; return the entry undone."""
+    def undo_last(self, *, actor: Actor | None = None, region: str | None = None) -> dict | None:
+        """Undo the newest save (of a region, when given): remove what it saved and restore what it replaced; return
+        the entry undone. the actor must be allowed to edit the entry's region (AccessDenied otherwise)."""
+        if region is not None:  # refused before looking, whether or not there is anything to undo
+            actor = self._authorize(actor, region, "undo", f"newest change of {region}")
         with self._locked():
             history = self._read_history()
-            if not history:
+            candidates = [i for i, h in enumerate(history) if region is None or h["region"] == region]
+            if not candidates:
                 return None
-            entry = history.pop()
-            current = {name: self._read_all(name) for name in LAYERS}
-            layer, region = entry["layer"], entry["region"]
-            undo = json.loads(entry["undo"])
-            if layer == DEM_LAYER:  # the DEM file stays on disk (content-addressed); the reference goes back
-                dems = self._read_dems()
-                if undo["dem"] is None:
-                    dems.pop(region, None)
-                else:
-                    dems[region] = undo["dem"]
-                self._write_atomically(current, history, dems=dems)
-                return {k: v for k, v in entry.items() if k != "undo"}
-            frame = current[layer]
-            id_column = ID_COLUMN[layer]
-            if frame is not None:
-                frame = frame[~((frame["region"] == region) & frame[id_column].astype(str).isin(undo["ids"]))]
-            if undo["replaced"]:
-                restored = gpd.GeoDataFrame.from_features(undo["replaced"]["features"], crs=4326)
-                frame = restored if frame is None else gpd.GeoDataFrame(
-                    pd.concat([frame, restored], ignore_index=True), geometry="geometry", crs=4326)
-            current[layer] = frame
-            self._write_atomically(current, history)
+            entry = history[candidates[-1]]
+            obj = f"{entry['layer']} version {entry['version']} <- {entry['source']}"
+            who = actor if region is not None else self._authorize(actor, entry["region"], "undo", obj)
+            with self._audited(who, "undo", entry["region"], obj):
+                return self._undo(history, candidates[-1])
+
+    def _undo(self, history: list[dict], position: int) -> dict:
+        entry = history.pop(position)
+        current = {name: self._read_all(name) for name in LAYERS}
+        layer, region = entry["layer"], entry["region"]
+        undo = json.loads(entry["undo"])
+        if layer == DEM_LAYER:  # the DEM file stays on disk (content-addressed); the reference goes back
+            dems = self._read_dems()
+            if undo["dem"] is None:
+                dems.pop(region, None)
+            else:
+                dems[region] = undo["dem"]
+            self._write_atomically(current, history, dems=dems)
             return _public(entry)
+        frame = current[layer]
+        id_column = ID_COLUMN[layer]
+        if frame is not None:
+            frame = frame[~((frame["region"] == region) & frame[id_column].astype(str).isin(undo["ids"]))]
+        if undo["replaced"]:
+            restored = gpd.GeoDataFrame.from_features(undo["replaced"]["features"], crs=4326)
+            frame = restored if frame is None else gpd.GeoDataFrame(
+                pd.concat([frame, restored], ignore_index=True), geometry="geometry", crs=4326)
+        current[layer] = frame
+        self._write_atomically(current, history)
+        return _public(entry)
 
     # ------------------------------------------------------------------ internals
     @contextmanager
@@ -266,10 +414,11 @@ class Workspace:
             exists = con.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (HISTORY_TABLE,)).fetchone()[0]
             if not exists:
                 return []
-            rows = con.execute(f"SELECT version, time, region, layer, source, summary, undo FROM {HISTORY_TABLE} "
-                               "ORDER BY version").fetchall()
-        keys = ("version", "time", "region", "layer", "source", "summary", "undo")
-        return [dict(zip(keys, r)) for r in rows]
+            columns = {c[1] for c in con.execute(f"PRAGMA table_info({HISTORY_TABLE})")}
+            actor = "actor" if "actor" in columns else "'' AS actor"  # files written before accounts existed
+            rows = con.execute(f"SELECT version, time, region, layer, source, summary, {actor}, undo "
+                               f"FROM {HISTORY_TABLE} ORDER BY version").fetchall()
+        return [dict(zip(HISTORY_KEYS, r)) for r in rows]
 
     def _read_dems(self) -> dict[str, dict]:
         if not self.path.exists():
@@ -297,10 +446,9 @@ class Workspace:
                     pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG")
             with sqlite3.connect(tmp) as con:
                 con.execute(f"CREATE TABLE {HISTORY_TABLE} (version INTEGER PRIMARY KEY, time TEXT, region TEXT, "
-                            "layer TEXT, source TEXT, summary TEXT, undo TEXT)")
-                con.executemany(f"INSERT INTO {HISTORY_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                [(h["version"], h["time"], h["region"], h["layer"], h["source"], h["summary"],
-                                  h["undo"]) for h in history])
+                            "layer TEXT, source TEXT, summary TEXT, actor TEXT, undo TEXT)")
+                con.executemany(f"INSERT INTO {HISTORY_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [tuple(h.get(k, "") for k in HISTORY_KEYS) for h in history])
                 con.execute(f"CREATE TABLE {DEM_TABLE} (region TEXT PRIMARY KEY, file TEXT, crs TEXT, sha256 TEXT, "
                             "source TEXT, time TEXT)")
                 con.executemany(f"INSERT INTO {DEM_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
@@ -310,6 +458,7 @@ class Workspace:
                 con.execute(f"INSERT INTO {META_TABLE} VALUES ('revision', ?)", (str(revision),))
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+            self._before_commit()
             os.replace(tmp, self.path)  # the one step that changes what readers see
         finally:
             if os.path.exists(tmp):

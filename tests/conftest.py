@@ -52,6 +52,38 @@ def app_test(timeout: float = 120):
     return AppTest.from_file(APP_PATH, default_timeout=timeout)
 
 
+PASSWORD = "Valley-Atlas-2026"  # meets the rules; the accounts the tests create share it
+
+
+def add_account(workspace, name: str, roles, regions=(), password: str = PASSWORD) -> None:
+    """Create an account in a workspace's accounts store, as the server's operator would with `python -m geo users`."""
+    from geo.access import Actor
+    from geo.workspace import Workspace
+
+    operator = Actor("test-operator", frozenset({"administrator"}), (), "local")
+    Workspace(str(workspace)).access().add_user(name, roles, regions, password, by=operator)
+
+
+def sign_in_app(app, name: str, password: str = PASSWORD):
+    """Sign an AppTest session in through the sidebar's form (as a user would); return the app after the rerun."""
+    app.text_input(key="signin_name").input(name)
+    app.text_input(key="signin_password").input(password)
+    next(b for b in app.button if b.label in ("登录", "Sign in")).click()
+    return app.run()
+
+
+def browser_sign_in(page, name: str, password: str = PASSWORD, *, expect: str = "当前用户") -> None:
+    """Sign in through the sidebar's form in a real browser; wait until the sidebar shows `expect`."""
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text("账户登录").wait_for(timeout=90_000)
+    if not sidebar.get_by_label("用户名").is_visible():
+        sidebar.get_by_text("账户登录").click()
+    sidebar.get_by_label("用户名").fill(name)
+    sidebar.get_by_label("密码", exact=True).fill(password)
+    sidebar.get_by_role("button", name="登录", exact=True).click()
+    sidebar.get_by_text(expect).first.wait_for(timeout=60_000)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -158,3 +190,65 @@ def map_frame(page):
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     return frame
+
+
+class PostgresCluster:
+    """A private PostgreSQL cluster with PostGIS: initdb into a temporary folder, a loopback port and a socket folder
+    of its own; run as the `postgres` system user when the tests run as root (initdb refuses root). Stopped on exit."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self):
+        import pwd
+        import subprocess
+
+        if not (self.BIN / "initdb").exists():
+            pytest.fail("PostgreSQL 15 is not installed (.ci/run installs it): "
+                        "apt-get install postgresql postgresql-15-postgis-3")
+        self.root = Path(tempfile.mkdtemp(prefix="va-pg-"))
+        self.data, self.sockets = self.root / "data", self.root / "sockets"
+        self.sockets.mkdir()
+        self.port = free_port()
+        self.prefix = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            for path in (self.root, self.sockets):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        run = lambda *cmd: subprocess.run([*self.prefix, *map(str, cmd)], check=True, capture_output=True, text=True)
+        run(self.BIN / "initdb", "-D", self.data, "-U", "va", "-A", "trust", "-E", "UTF8", "--no-locale")
+        run(self.BIN / "pg_ctl", "-D", self.data, "-l", self.root / "server.log", "-w", "-t", "60", "start", "-o",
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets} -c fsync=off -c max_connections=60")
+        self.run = run
+        self.url = f"postgresql://va@127.0.0.1:{self.port}"
+        self._count = 0
+        import psycopg
+
+        with psycopg.connect(f"{self.url}/postgres", autocommit=True) as con:
+            con.execute("CREATE DATABASE va_template")
+        with psycopg.connect(f"{self.url}/va_template", autocommit=True) as con:
+            con.execute("CREATE EXTENSION postgis")
+
+    def new_database(self) -> str:
+        """Return the URL of a new empty database with PostGIS (a copy of the template: fast)."""
+        import psycopg
+
+        self._count += 1
+        name = f"va_test_{self._count}"
+        with psycopg.connect(f"{self.url}/postgres", autocommit=True) as con:
+            con.execute(f"CREATE DATABASE {name} TEMPLATE va_template")
+        return f"{self.url}/{name}"
+
+    def stop(self):
+        try:
+            self.run(self.BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL + PostGIS cluster for the session's tests (started once, stopped at the end)."""
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.stop()

@@ -1,6 +1,6 @@
 """The app in AppTest: start, switch regions and language, see the published figures."""
 import pytest
-from conftest import app_test
+from conftest import add_account, app_test, sign_in_app
 
 SEEDS = [("heishui", "黑水县", "Heishui County"), ("yaan", "雅安市", "Ya'an City"), ("qu", "渠县", "Qu County"),
          ("suining", "绥宁县", "Suining County"), ("guizhou", "贵州省", "Guizhou Province")]
@@ -263,9 +263,11 @@ def data_page(tmp_path, monkeypatch):
 
     monkeypatch.setenv("VALLEY_ATLAS_WORKSPACE", str(tmp_path / "workspace.gpkg"))
     st.cache_resource.clear()
+    add_account(tmp_path / "workspace.gpkg", "qu-editor", ["editor"], ["qu"])
     app = app_test()
     app.query_params["region"] = "qu"
     app.run()
+    sign_in_app(app, "qu-editor")
     app.switch_page("views/data.py").run()
     assert not app.exception, app.exception
     yield app

@@ -1,9 +1,10 @@
 """What a user does in sequence, in a real browser: data changed from outside the page is what the page shows next."""
+import os
 import subprocess
 import sys
 
 import pytest
-from conftest import ARTIFACTS, ROOT, StreamlitServer
+from conftest import ARTIFACTS, PASSWORD, ROOT, StreamlitServer, add_account, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,9 @@ OWN_ZONES = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "pr
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    return tmp_path_factory.mktemp("flows") / "workspace.gpkg"
+    path = tmp_path_factory.mktemp("flows") / "workspace.gpkg"
+    add_account(path, "hei", ["editor"], ["heishui"])  # every change names an editor of the region
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,8 @@ def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next
     page.get_by_text("示意数据").first.wait_for(timeout=30_000)
     # another process imports into the same workspace; the open page reloads: no server restart
     out = subprocess.run([sys.executable, "-m", "geo", "import", "villages", str(villages), "--region", "heishui",
-                          "--workspace", str(workspace)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          "--workspace", str(workspace), "--user", "hei"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "VALLEY_ATLAS_PASSWORD": PASSWORD})
     assert out.returncode == 0, out.stderr
     page.reload(wait_until="domcontentloaded")
     page.get_by_role("heading", name="黑水县 · 2018").wait_for(timeout=60_000)
@@ -60,6 +64,7 @@ def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next
     # a save on the data page (zones from a file): nothing illustrative is left
     page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 黑水县").wait_for(timeout=60_000)
+    browser_sign_in(page, "hei")
     page.get_by_text("导入沟域 / 产业带").click()
     page.get_by_text("没有半宽的产业带按此半宽（公里）").wait_for(timeout=30_000)  # the zones section has replaced the villages'
     page.locator("input[type=file]").set_input_files(str(zones))
@@ -72,6 +77,7 @@ def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next
     page.screenshot(path=str(ARTIFACTS / "flow_coverage_after_save.png"), full_page=True)
     # undo on the data page: the illustrative zones are back, and so is the label
     page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
+    browser_sign_in(page, "hei")
     page.get_by_role("button", name="撤销最近一次保存").click()
     page.get_by_text("已撤销").wait_for(timeout=60_000)
     open_coverage(page, server)

@@ -1,6 +1,8 @@
-"""The workspace: atomic saves, undo, per-object last-writer-wins, crash safety, never inside the package."""
+"""The workspace on both back ends (GeoPackage file, PostgreSQL + PostGIS): atomic saves, undo, per-object
+last-writer-wins, crash safety, rights per region checked on every write, the change log names the user."""
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -10,9 +12,20 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo.workspace import Workspace, WorkspaceError
+from geo.access import Actor
+from geo.errors import AccessDenied
+from geo.workspace import GeoPackageWorkspace, Workspace, WorkspaceError
 
 ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("gpkg", "postgis")
+
+
+@pytest.fixture(params=BACKENDS)
+def location(request, tmp_path):
+    """Where a new, empty workspace lives: a GeoPackage path, or a new PostGIS database's URL."""
+    if request.param == "gpkg":
+        return str(tmp_path / "ws.gpkg")
+    return request.getfixturevalue("postgres").new_database()
 
 
 def villages(ids, x=103.0):
@@ -20,8 +33,18 @@ def villages(ids, x=103.0):
                             geometry=[Point(x + 0.01 * k, 32.0) for k in range(len(ids))], crs=4326)
 
 
-def test_save_read_and_the_change_log(tmp_path):
-    ws = Workspace(tmp_path / "ws.gpkg")
+def account(name, roles, regions=()):
+    return Actor(name, frozenset(roles), tuple(regions))
+
+
+def test_the_location_picks_the_back_end(location):
+    ws = Workspace(location)
+    assert type(ws).__name__ == ("GeoPackageWorkspace" if location.endswith(".gpkg") else "PostgisWorkspace")
+    assert ws.revision() == "0" and ws.history() == [] and ws.read("zones") is None
+
+
+def test_save_read_and_the_change_log(location):
+    ws = Workspace(location)
     assert ws.read("villages") is None and ws.history() == []
     v1 = ws.save("villages", "heishui", villages(["a", "b"]), source="a.csv")
     v2 = ws.save("villages", "yaan", villages(["a"]), source="b.csv")
@@ -29,10 +52,13 @@ def test_save_read_and_the_change_log(tmp_path):
     assert sorted(ws.read("villages", "heishui")["village_id"]) == ["a", "b"]
     assert len(ws.read("villages")) == 3
     assert [h["source"] for h in ws.history()] == ["a.csv", "b.csv"]
+    got = ws.read("villages", "heishui")
+    assert list(got.columns) == ["village_id", "name", "poor_2014", "region", "geometry"]
+    assert got["poor_2014"].tolist() == [10, 10] and got.crs.to_epsg() == 4326
 
 
-def test_upsert_replace_delete_and_undo(tmp_path):
-    ws = Workspace(tmp_path / "ws.gpkg")
+def test_upsert_replace_delete_and_undo(location):
+    ws = Workspace(location)
     ws.save("villages", "heishui", villages(["a", "b"]), source="first")
     ws.save("villages", "heishui", villages(["b", "c"], x=104.0), source="second")
     got = ws.read("villages", "heishui").set_index("village_id")
@@ -45,6 +71,16 @@ def test_upsert_replace_delete_and_undo(tmp_path):
     assert list(ws.read("villages", "heishui")["village_id"]) == ["z"]
     ws.undo_last()
     assert sorted(ws.read("villages", "heishui")["village_id"]) == ["a", "b"]
+
+
+def test_every_write_changes_the_revision(location):
+    ws = Workspace(location)
+    seen = [ws.revision()]
+    ws.save("villages", "heishui", villages(["a"]), source="x")
+    seen.append(ws.revision())
+    ws.undo_last()
+    seen.append(ws.revision())
+    assert len(set(seen)) == 3
 
 
 def test_the_file_opens_as_a_geopackage(tmp_path):
@@ -61,60 +97,61 @@ def test_never_inside_the_package():
         Workspace(ROOT / "data" / "workspace.gpkg")
 
 
-def test_two_writers_at_once_lose_nothing(tmp_path):
-    path = tmp_path / "ws.gpkg"
-    script = textwrap.dedent(f"""
-        import sys; sys.path.insert(0, {str(ROOT)!r})
-        import geopandas as gpd
-        from shapely.geometry import Point
-        from geo.workspace import Workspace
-        ws = Workspace({str(path)!r})
-        who = sys.argv[1]
-        for k in range(6):
-            frame = gpd.GeoDataFrame({{"village_id": [f"{{who}}-{{k}}"], "name": ["x"]}},
-                                     geometry=[Point(103, 32)], crs=4326)
-            ws.save("villages", "heishui", frame, source=who)
-    """)
-    procs = [subprocess.Popen([sys.executable, "-c", script, who]) for who in ("alpha", "beta")]
+WRITER = """
+import sys
+import geopandas as gpd
+from shapely.geometry import Point
+from geo.workspace import Workspace
+ws = Workspace(sys.argv[2])
+who = sys.argv[1]
+for k in range(6):
+    frame = gpd.GeoDataFrame({"village_id": [f"{who}-{k}"], "name": ["x"]}, geometry=[Point(103, 32)], crs=4326)
+    ws.save("villages", "heishui", frame, source=who)
+"""
+
+
+def test_two_writers_at_once_lose_nothing(location):
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, who, location], cwd=ROOT) for who in ("alpha", "beta")]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    ids = sorted(Workspace(path).read("villages")["village_id"])
+    ids = sorted(Workspace(location).read("villages")["village_id"])
     assert ids == sorted([f"{w}-{k}" for w in ("alpha", "beta") for k in range(6)])
-    assert len(Workspace(path).history()) == 12
+    assert [h["version"] for h in Workspace(location).history()] == list(range(1, 13))
 
 
-def test_a_save_killed_midway_leaves_the_last_committed_state(tmp_path):
-    path = tmp_path / "ws.gpkg"
-    ws = Workspace(path)
+def test_a_save_killed_midway_leaves_the_last_committed_state(location):
+    ws = Workspace(location)
     ws.save("villages", "heishui", villages(["keep"]), source="committed")
-    before = path.read_bytes()
+    before = Path(location).read_bytes() if location.endswith(".gpkg") else None
+    revision = ws.revision()
     script = textwrap.dedent(f"""
-        import sys, time; sys.path.insert(0, {str(ROOT)!r})
+        import time
         import geopandas as gpd
         from shapely.geometry import Point
-        import pyogrio
         from geo import workspace
-        real = pyogrio.write_dataframe
-        def slow(*a, **k):
-            real(*a, **k)
+        ws = workspace.Workspace({location!r})
+        def stop_here():
             print("writing", flush=True)
-            time.sleep(30)  # killed here: the new file is half written
-        workspace.pyogrio.write_dataframe = slow
+            time.sleep(60)  # killed here: everything is written, nothing is committed
+        ws._before_commit = stop_here
         frame = gpd.GeoDataFrame({{"village_id": [f"v{{i}}" for i in range(500)], "name": ["x"] * 500}},
                                  geometry=[Point(103, 32)] * 500, crs=4326)
-        workspace.Workspace({str(path)!r}).save("villages", "heishui", frame, source="killed")
+        ws.save("villages", "heishui", frame, source="killed")
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout.readline().strip() == "writing"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    assert path.read_bytes() == before
-    assert list(Workspace(path).read("villages")["village_id"]) == ["keep"]
-    assert [h["source"] for h in Workspace(path).history()] == ["committed"]
-    Workspace(path).save("villages", "heishui", villages(["next"]), source="after")  # the lock was released
+    if before is not None:
+        assert Path(location).read_bytes() == before
+    assert list(Workspace(location).read("villages")["village_id"]) == ["keep"]
+    assert [h["source"] for h in Workspace(location).history()] == ["committed"]
+    assert Workspace(location).revision() == revision
+    Workspace(location).save("villages", "heishui", villages(["next"]), source="after")  # the lock was released
+    assert sorted(Workspace(location).read("villages")["village_id"]) == ["keep", "next"]
 
 
-def test_deleting_every_object_leaves_a_readable_workspace_and_undo_brings_them_back(tmp_path):
-    ws = Workspace(tmp_path / "ws.gpkg")
+def test_deleting_every_object_leaves_a_readable_workspace_and_undo_brings_them_back(location):
+    ws = Workspace(location)
     ws.save("villages", "heishui", villages(["a", "b"]), source="a.csv")
     ws.save("villages", "heishui", villages([]), source="delete", delete_ids=["a", "b"])
     assert ws.read("villages") is None and [h["version"] for h in ws.history()] == [1, 2]
@@ -192,3 +229,96 @@ def test_cli_imports_a_projected_dem_and_the_region_uses_it(tmp_path):
                           "--workspace", str(ws_path)], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 2 and "covers" in out.stderr
     assert Workspace(ws_path).dem_path("yaan") is None
+
+
+# ---------------------------------------------------------------------- rights, checked by the workspace itself
+def test_a_viewer_and_an_anonymous_visitor_cannot_write(location):
+    ws = Workspace(location)
+    ws.save("villages", "heishui", villages(["a"]), source="a.csv")
+    for actor in (account("vera", ["viewer"]), Actor.anonymous(), account("ada", ["administrator"])):
+        with pytest.raises(AccessDenied, match=f"{actor.name} may not save region heishui"):
+            ws.save("villages", "heishui", villages(["b"]), source="b.csv", actor=actor)
+        with pytest.raises(AccessDenied, match="may not undo"):
+            ws.undo_last(actor=actor)
+    assert list(ws.read("villages")["village_id"]) == ["a"] and len(ws.history()) == 1
+    refused = ws.access().audit(result="refused")
+    assert [(r["user_name"], r["action"]) for r in refused] == [
+        ("vera", "save"), ("vera", "undo"), ("anonymous", "save"), ("anonymous", "undo"), ("ada", "save"),
+        ("ada", "undo")]
+
+
+def test_an_editor_of_heishui_cannot_edit_yaan_and_a_province_editor_edits_its_counties(location):
+    ws = Workspace(location)
+    heishui = account("hei", ["editor"], ["513228"])
+    sichuan = account("chuan", ["editor"], ["510000"])
+    ws.save("villages", "heishui", villages(["a"]), source="a.csv", actor=heishui)
+    with pytest.raises(AccessDenied, match="hei may not save region yaan: the account edits 513228 only"):
+        ws.save("villages", "yaan", villages(["y"]), source="y.csv", actor=heishui)
+    ws.save("villages", "yaan", villages(["y"]), source="y.csv", actor=sichuan)
+    ws.save("villages", "511802", villages(["c"]), source="c.csv", actor=sichuan)  # 雨城区, a county of 雅安
+    with pytest.raises(AccessDenied):
+        ws.save("villages", "520000", villages(["g"]), source="g.csv", actor=sichuan)  # 贵州 is not Sichuan
+    with pytest.raises(AccessDenied, match="hei may not undo region 511802"):
+        ws.undo_last(actor=heishui)  # the newest change is 雨城区's
+    assert ws.undo_last(actor=heishui, region="heishui")["source"] == "a.csv"  # their own region's newest
+    with pytest.raises(AccessDenied, match="hei may not undo region yaan"):
+        ws.undo_last(actor=heishui, region="yaan")
+    assert [(h["actor"], h["region"]) for h in ws.history()] == [("chuan", "yaan"), ("chuan", "511802")]
+
+
+def test_an_app_workspace_refuses_a_write_that_names_nobody(location):
+    ws = Workspace(location, require_actor=True)
+    with pytest.raises(AccessDenied, match="names no user"):
+        ws.save("villages", "heishui", villages(["a"]), source="a.csv")
+    assert ws.read("villages") is None
+
+
+def test_writes_are_audited_with_user_region_object_and_result(location):
+    ws = Workspace(location)
+    editor = account("hei", ["editor"], ["513228"])
+    ws.save("villages", "heishui", villages(["a", "b"]), source="a.csv", actor=editor)
+    ws.save("villages", "heishui", villages([]), source="page", delete_ids=["a"], actor=editor)
+    ws.undo_last(actor=editor)
+    records = ws.access().audit()
+    assert [(r["user_name"], r["action"], r["region"], r["result"]) for r in records] == [
+        ("hei", "save", "heishui", "ok"), ("hei", "delete", "heishui", "ok"), ("hei", "undo", "heishui", "ok")]
+    assert records[0]["object"] == "villages <- a.csv [a,b]" and records[0]["time"][:2] == "20"
+    assert ws.access().verify_chain() is None
+
+
+def test_the_audit_log_refuses_update_and_delete_in_the_database(location):
+    ws = Workspace(location)
+    ws.save("villages", "heishui", villages(["a"]), source="a.csv")
+    store = ws.access()
+    if store.postgres:
+        import psycopg
+
+        for sql in ("UPDATE va_audit SET result = 'changed'", "DELETE FROM va_audit", "TRUNCATE va_audit"):
+            with psycopg.connect(store.location) as con, pytest.raises(psycopg.errors.RaiseException,
+                                                                        match="append-only"):
+                con.execute(sql)
+    else:
+        with sqlite3.connect(store.location) as con:
+            for sql in ("UPDATE va_audit SET result = 'changed'", "DELETE FROM va_audit"):
+                with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                    con.execute(sql)
+    assert [r["result"] for r in store.audit()] == ["ok"]
+
+
+def test_the_audit_chain_shows_a_record_changed_behind_the_triggers(tmp_path):
+    ws = GeoPackageWorkspace(tmp_path / "ws.gpkg")
+    for k in range(3):
+        ws.save("villages", "heishui", villages([f"v{k}"]), source=f"{k}.csv")
+    with sqlite3.connect(ws.access().location) as con:  # a database owner drops the trigger and edits a record
+        con.execute("DROP TRIGGER va_audit_no_update")
+        con.execute("UPDATE va_audit SET user_name = 'someone else' WHERE id = 2")
+    assert ws.access().verify_chain() == 2
+
+
+def test_secrets_stay_out_of_the_workspace_and_its_location(location, monkeypatch):
+    if not location.endswith(".gpkg"):
+        location = location.replace("postgresql://va@", "postgresql://va:hunter2-secret@")
+    ws = Workspace(location)
+    assert "hunter2" not in ws.location
+    ws.save("villages", "heishui", villages(["a"]), source="a.csv")
+    assert "hunter2" not in str(ws.history()) and "hunter2" not in str(ws.access().audit())

@@ -6,7 +6,7 @@ import streamlit as st
 from briefing.gis import EXPORT_DATUMS
 from geo.i18n import localized, t
 from geo.regions import RegionRef
-from views import cache
+from views import auth, cache
 from views.state import page_args
 from views.widgets import illustrative_notice
 
@@ -41,11 +41,13 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
     zone_label = names.get(zone_id, "")
     d1, d2, d3 = st.columns(3)
     d1.download_button(t("briefing_download_png", lang), png, file_name(region.name(lang), zone_label, year, ".png"),
-                       "image/png", key="download_png", type="primary")
+                       "image/png", key="download_png",
+                       on_click=auth.record_export, args=(region.key, "png", year), type="primary")
     d2.download_button(t("briefing_download_pdf", lang),
                        cache.card_bytes(data, year, zone_id=zone_id, size=size, lang=lang, review=review, fmt="pdf",
                                         underlay=underlay, grid=grid),
-                       file_name(region.name(lang), zone_label, year, ".pdf"), "application/pdf", key="download_pdf")
+                       file_name(region.name(lang), zone_label, year, ".pdf"), "application/pdf", key="download_pdf",
+                       on_click=auth.record_export, args=(region.key, "pdf", year))
     with d3:
         if len(data.zones) and st.button(t("briefing_atlas", lang), key="build_atlas"):
             from briefing.atlas import render_atlas
@@ -61,7 +63,8 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
         if built and built[0] == (region.key, data.version, year, lang):  # never an atlas of older data
             st.download_button(t("briefing_download_atlas", lang), built[1],
                                file_name(region.name(lang), "atlas", year, ".pdf"), "application/pdf",
-                               key="download_atlas")
+                               key="download_atlas",
+                       on_click=auth.record_export, args=(region.key, "atlas", year))
     st.subheader(t("briefing_gis", lang))
     datum = st.radio(t("briefing_datum", lang), list(EXPORT_DATUMS), key="briefing_datum", horizontal=True,
                      format_func=lambda d: t(f"briefing_datum_{d}", lang))
@@ -69,15 +72,19 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
     e1, e2, e3, e4 = st.columns(4)
     e1.download_button(t("briefing_download_xlsx", lang), exports["xlsx"],
                        file_name(region.name(lang), "", year, ".xlsx"),
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx",
+                       on_click=auth.record_export, args=(region.key, "xlsx", year))
     e2.download_button(t("briefing_download_gpkg", lang), exports["gpkg"],
                        file_name(region.name(lang), datum, year, ".gpkg"), "application/geopackage+sqlite3",
-                       key="download_gpkg")
+                       key="download_gpkg",
+                       on_click=auth.record_export, args=(region.key, "gpkg", year))
     e3.download_button(t("briefing_download_geojson", lang), exports["geojson"],
                        file_name(region.name(lang), datum, year, ".geojson.zip"), "application/zip",
-                       key="download_geojson")
+                       key="download_geojson",
+                       on_click=auth.record_export, args=(region.key, "geojson", year))
     e4.download_button(t("briefing_download_csv", lang), exports["csv"],
-                       file_name(region.name(lang), "villages", year, ".csv"), "text/csv", key="download_csv")
+                       file_name(region.name(lang), "villages", year, ".csv"), "text/csv", key="download_csv",
+                       on_click=auth.record_export, args=(region.key, "csv", year))
 
 
 briefing_page(**page_args())

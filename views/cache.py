@@ -23,8 +23,16 @@ LOADING = ("加载区划边界与图层…（全国 2,875 个区县首次约 1 �
 
 
 def workspace() -> Workspace:
-    """Return the user's workspace (path from VALLEY_ATLAS_WORKSPACE, else under the user's data folder)."""
-    return Workspace()
+    """Return the app's workspace (VALLEY_ATLAS_WORKSPACE: a GeoPackage path or a postgresql:// URL; else the file
+    under the user's data folder). Every write must name the session's actor (require_actor)."""
+    import os
+
+    return _workspace(os.environ.get("VALLEY_ATLAS_WORKSPACE", ""))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workspace(location: str) -> Workspace:
+    return Workspace(location or None, require_actor=True)
 
 
 def data_version(region: RegionRef) -> str:

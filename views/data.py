@@ -7,6 +7,7 @@ import streamlit as st
 from geo.coverage import zone_metrics
 from geo.coverage.membership import ASSIGNED_ZONE_PREFIX, has_outline
 from geo.crs import DATUMS
+from geo.errors import AccessDenied
 from geo.i18n import localized, t
 from geo.ingest.coordinates import GK3, GK6
 from geo.ingest.files import max_upload_bytes, read_vector
@@ -32,7 +33,7 @@ from layers.display import click_to_wgs84
 from layers.draw import draw_control
 from layers.villages import villages_layer
 from layers.zones import zones_layer
-from views import cache
+from views import auth, cache
 from views.data_terrain import dem_section, terrain_section
 from views.state import page_args
 from views.widgets import base_map, show_map
@@ -141,9 +142,13 @@ def saved(layer: str, version: int, rows: int, lang: str) -> None:
     st.rerun()
 
 
-def undo(lang: str) -> None:
-    """Undo the workspace's newest change (a button callback: it runs before the page reads the workspace)."""
-    undone = cache.workspace().undo_last()
+def undo(lang: str, region: str) -> None:
+    """Undo the newest change of this region (a button callback: it runs before the page reads the workspace)."""
+    try:
+        undone = cache.workspace().undo_last(actor=auth.actor(), region=region)
+    except AccessDenied as exc:
+        st.session_state["_data_flash"] = ("error", t("access_denied", lang, reason=exc))
+        return
     st.session_state["_data_flash"] = (
         "info", t("data_undone", lang, summary=summary_text(undone, lang)) if undone
         else t("data_nothing_to_undo", lang))
@@ -153,7 +158,7 @@ def show_flash() -> None:
     """Show the message a save or an undo left for this run."""
     flash = st.session_state.pop("_data_flash", None)
     if flash:
-        {"success": st.success, "info": st.info}[flash[0]](flash[1])
+        {"success": st.success, "info": st.info, "error": st.error}[flash[0]](flash[1])
 
 
 def villages_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
@@ -210,11 +215,13 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
         st.caption(t("data_place_ready", lang, n=len(located)))
         if len(located) and st.button(t("data_confirm_place", lang, n=len(located)), key="data_confirm",
                                       type="primary"):
-            version = ws.save("villages", region.key, located, source=f"{upload.name} (locations)")
-            saved("villages", version, len(located), lang)
+            version = auth.write(lang, ws.save, "villages", region.key, located, source=f"{upload.name} (locations)")
+            if version is not None:
+                saved("villages", version, len(located), lang)
     elif st.button(t("data_confirm", lang), key="data_confirm", type="primary"):
-        version = ws.save_import(report, "villages", region.key)
-        saved("villages", version, report.rows_ok, lang)
+        version = auth.write(lang, ws.save_import, report, "villages", region.key)
+        if version is not None:
+            saved("villages", version, report.rows_ok, lang)
 
 
 def unplaced_section(ws, data, region: RegionRef, lang: str) -> None:
@@ -255,9 +262,10 @@ def unplaced_section(ws, data, region: RegionRef, lang: str) -> None:
 
         row = data.villages[data.villages["village_id"] == chosen]
         row = row.set_geometry(gpd.GeoSeries([shapely.Point(*point)], index=row.index, crs=4326))
-        version = ws.save("villages", region.key, row, source="placed on the data page")
-        st.session_state.pop("_place_point", None)
-        saved("villages", version, 1, lang)
+        version = auth.write(lang, ws.save, "villages", region.key, row, source="placed on the data page")
+        if version is not None:
+            st.session_state.pop("_place_point", None)
+            saved("villages", version, 1, lang)
 
 
 def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
@@ -284,8 +292,9 @@ def zones_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
         st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch")
         if st.button(t("data_confirm_zones", lang), key="data_confirm_zones", type="primary"):
-            version = ws.save_import(report, "zones", region.key)
-            saved("zones", version, report.rows_ok, lang)
+            version = auth.write(lang, ws.save_import, report, "zones", region.key)
+            if version is not None:
+                saved("zones", version, report.rows_ok, lang)
 
 
 def coverage_table(metrics: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -385,10 +394,11 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             metrics = zone_metrics(report.zones, data.villages, year, clip_to=data.outline)
             st.dataframe(coverage_table(metrics, lang), hide_index=True, width="stretch", key="drawn_coverage")
             if st.button(t("data_save_drawn", lang, n=len(report.zones)), key="data_save_drawn", type="primary"):
-                version = ws.save("zones", region.key, report.zones, source=SOURCE_DRAWN)
-                drawn.clear()
-                st.session_state.pop("drawn_editor", None)
-                saved("zones", version, report.rows_ok, lang)
+                version = auth.write(lang, ws.save, "zones", region.key, report.zones, source=SOURCE_DRAWN)
+                if version is not None:
+                    drawn.clear()
+                    st.session_state.pop("drawn_editor", None)
+                    saved("zones", version, report.rows_ok, lang)
     own = ws.read("zones", region.key)
     if own is not None and len(own):
         st.markdown(f"**{t('data_saved_zone_list', lang)}**")
@@ -396,10 +406,10 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         chosen = st.selectbox(t("zone", lang), list(names), key="data_saved_zone", format_func=names.get)
         c1, c2 = st.columns(2)
         if c1.button(t("data_delete_zone", lang), key="data_delete_zone"):
-            version = ws.save("zones", region.key, own.iloc[0:0].drop(columns="region"),
-                              source=SOURCE_DELETED,
-                              delete_ids=[chosen])
-            saved("zones", version, 0, lang)
+            version = auth.write(lang, ws.save, "zones", region.key, own.iloc[0:0].drop(columns="region"),
+                            source=SOURCE_DELETED, delete_ids=[chosen])
+            if version is not None:
+                saved("zones", version, 0, lang)
         if drawn and c2.button(t("data_replace_zone", lang), key="data_replace_zone"):
             last = list(drawn)[-1]
             attributes = {**drawn[last]["attributes"], "zone_id": chosen, "name_zh": names[chosen]}
@@ -408,9 +418,10 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             if report.errors:
                 show_report(report, lang)
             else:
-                version = ws.save("zones", region.key, report.zones, source=SOURCE_REPLACED)
-                drawn.pop(last)
-                saved("zones", version, 1, lang)
+                version = auth.write(lang, ws.save, "zones", region.key, report.zones, source=SOURCE_REPLACED)
+                if version is not None:
+                    drawn.pop(last)
+                    saved("zones", version, 1, lang)
 
 
 def data_page(region: RegionRef | None, year: int, lang: str) -> None:
@@ -419,7 +430,9 @@ def data_page(region: RegionRef | None, year: int, lang: str) -> None:
         return
     ws = cache.workspace()
     st.header(f"{t('data_title', lang)} · {region.name(lang)}")
-    st.caption(t("data_workspace", lang, path=ws.path))
+    st.caption(t("data_workspace", lang, path=ws.location))
+    if not auth.actor().can_edit(region.key):  # a notice only: the workspace refuses the write itself
+        st.info(t("access_cannot_edit", lang, region=region.name(lang)))
     show_flash()
     data = cache.region_data(region)
     section = st.radio(t("data_section", lang), SECTIONS, key="data_section", horizontal=True,
@@ -430,7 +443,7 @@ def data_page(region: RegionRef | None, year: int, lang: str) -> None:
     history = ws.history()  # read after the undo button's callback: an undone version is gone from the log
     if history:
         st.dataframe(history_table(history, lang), hide_index=True, width="stretch", key="history_table")
-    st.button(t("data_undo", lang), key="data_undo", on_click=undo, args=(lang,))
+    st.button(t("data_undo", lang), key="data_undo", on_click=undo, args=(lang, region.key))
 
 
 data_page(**page_args())

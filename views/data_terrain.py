@@ -21,7 +21,7 @@ from geo.terrain.dem import NoDemError
 from geo.zones import validate_zones
 from layers.boundaries import boundary_layer
 from layers.zones import zones_layer
-from views import cache
+from views import auth, cache
 from views.widgets import base_map, show_map
 
 REQUEST = "terrain_request"  # session: (region key, mode, value) of the derivation on show
@@ -143,7 +143,10 @@ def terrain_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     if b3.button(t("terrain_save", lang, n=len(zones)), key="terrain_save", type="primary"):
         frame = validate_zones(zones.drop(columns=[c for c in zones.columns if c not in _ZONE_COLUMNS]),
                                name="derived zones")
-        version = ws.save("zones", region.key, frame, source=frame["source"].iloc[0], replace_region=True)
+        version = auth.write(lang, ws.save, "zones", region.key, frame, source=frame["source"].iloc[0],
+                             replace_region=True)
+        if version is None:
+            return
         st.session_state.pop(REQUEST, None)
         st.session_state.pop(EDITS, None)
         st.session_state.pop("_view_anchor", None)  # as views/data.py saved(): every page sees the new zones
@@ -197,7 +200,9 @@ def dem_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
         st.success(t("dem_checked", lang, **{k: summary[k] for k in ("crs", "width", "height", "cell_m", "min_m",
                                                                        "max_m")}))
         if st.button(t("dem_confirm", lang), key="dem_confirm", type="primary"):
-            version = ws.save_dem(region.key, path, source=upload.name, crs=summary["crs"])
+            version = auth.write(lang, ws.save_dem, region.key, path, source=upload.name, crs=summary["crs"])
+            if version is None:
+                return
             st.session_state.pop("_view_anchor", None)
             st.session_state["_data_flash"] = ("success", t("dem_saved", lang, version=version))
             st.rerun()
