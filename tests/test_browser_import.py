@@ -3,7 +3,7 @@ placed by clicking on the map, undone (issue 13)."""
 import re
 
 import pytest
-from conftest import ARTIFACTS, ROOT, StreamlitServer, map_frame
+from conftest import ARTIFACTS, ROOT, StreamlitServer, add_account, browser_sign_in, map_frame
 
 from geo.coverage import union_coverage
 from geo.coverage.membership import with_assigned_zones
@@ -19,7 +19,9 @@ YEAR = 2016
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    return tmp_path_factory.mktemp("import") / "workspace.gpkg"
+    path = tmp_path_factory.mktemp("import") / "workspace.gpkg"
+    add_account(path, "hei", ["editor"], ["heishui"])  # every change names an editor of the region
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +45,7 @@ def test_a_register_without_coordinates_is_counted_placed_on_the_map_and_undone(
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 黑水县").wait_for(timeout=60_000)
+    browser_sign_in(page, "hei")
     page.locator("input[type=file]").first.set_input_files(str(REGISTER))
     page.get_by_text("没有坐标列：8 个村庄以“未定位”导入").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="确认导入到工作区").click()
@@ -58,6 +61,7 @@ def test_a_register_without_coordinates_is_counted_placed_on_the_map_and_undone(
     page.screenshot(path=str(ARTIFACTS / "import_register_coverage.png"), full_page=True)
     # place one village by clicking on the map of the unplaced list
     page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
+    browser_sign_in(page, "hei")
     page.get_by_text("未定位村庄：8 个（共 8 个）").wait_for(timeout=60_000)
     frame = map_frame(page)
     frame.locator(".leaflet-container").scroll_into_view_if_needed()

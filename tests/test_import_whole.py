@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import ROOT, app_test, metres_between
+from conftest import ROOT, add_account, app_test, metres_between, sign_in_app
 
 from geo.coverage import gap_list, union_coverage, zone_membership, zone_metrics
 from geo.coverage.membership import has_outline, membership_disagreements, with_assigned_zones
@@ -251,9 +251,11 @@ def data_page(tmp_path, monkeypatch):
 
     monkeypatch.setenv("VALLEY_ATLAS_WORKSPACE", str(tmp_path / "workspace.gpkg"))
     st.cache_resource.clear()
+    add_account(tmp_path / "workspace.gpkg", "heishui-editor", ["editor"], ["heishui"])
     app = app_test()
     app.query_params["region"] = "heishui"
     app.run()
+    sign_in_app(app, "heishui-editor")
     app.switch_page("views/data.py").run()
     assert not app.exception, app.exception
     yield app
