@@ -32,7 +32,8 @@ def server(workspace):
 
 
 def metric_values(page) -> list[str]:
-    page.locator("[data-testid=stMetricValue]").first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stMetricValue]").nth(2).wait_for(timeout=60_000)  # the union's three figures
+    page.wait_for_timeout(500)
     return page.locator("[data-testid=stMetricValue]").all_inner_texts()
 
 
