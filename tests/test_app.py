@@ -342,8 +342,8 @@ def test_drawn_zones_show_live_coverage_and_save_replace_delete_undo(data_page):
     assert any("已撤销：保存 0 个，替换 1 个，删除 1 个" in i.value for i in app.info)
 
 
-def test_valleys_from_the_terrain_preview_rename_merge_save_and_undo(data_page):
-    """Derive four valleys of 渠县, see their live coverage, rename one, merge two, save (provenance derived), undo."""
+def test_valleys_from_the_terrain_preview_rename_merge_split_save_and_undo(data_page):
+    """Derive four valleys of 渠县, see their live coverage, rename one, merge two, split one, save (derived), undo."""
     from geo.workspace import Workspace
 
     app = data_page
@@ -358,18 +358,20 @@ def test_valleys_from_the_terrain_preview_rename_merge_save_and_undo(data_page):
     from views.data_terrain import edited_zones
 
     derived = app.session_state["terrain_edits"]
-    assert derived == {"merges": [], "names": {}}
-    first, second = "terrain-1", "terrain-2"
-    app.session_state["terrain_edits"] = {"merges": [[first, second]], "names": {first: ("示意合并沟", "Merged")}}
+    assert derived == {"steps": [], "names": {}}
+    first, second, third = "terrain-1", "terrain-2", "terrain-3"
+    app.session_state["terrain_edits"] = {"steps": [("merge", [first, second]), ("split", third)],
+                                          "names": {first: ("示意合并沟", "Merged")}}
     app.run()
     assert not app.exception, app.exception
-    assert any("3 个沟域" in m.value for m in app.markdown)
+    assert any("4 个沟域" in m.value for m in app.markdown)  # 4 − 1 merged + 1 split
     app.button(key="terrain_save").click().run()
     assert not app.exception, app.exception
     ws = Workspace()
     saved = ws.read("zones", "qu")
-    assert len(saved) == 3 and set(saved["provenance"]) == {"derived"}
+    assert len(saved) == 4 and set(saved["provenance"]) == {"derived"}
     assert saved.loc[saved["zone_id"] == first, "name_zh"].item() == "示意合并沟"
+    assert {f"{third}-1", f"{third}-2"} <= set(saved["zone_id"]) and third not in set(saved["zone_id"])
     assert any("已保存到工作区" in s.value for s in app.success)
     # the saved zones tile the county: every village of 渠县 lies in one of them
     from geo.region_data import load_region_data

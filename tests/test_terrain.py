@@ -477,3 +477,22 @@ def test_terrain_imports_without_streamlit():
             "assert 'streamlit' not in sys.modules, 'streamlit was imported'")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
+
+
+def test_a_split_zone_is_cut_along_its_own_inner_ridge_and_the_pieces_tile_it():
+    from geo.boundaries import load_boundary
+    from geo.terrain.dem import region_dem
+    from geo.terrain.valleys import derive_valley_zones, split_valley_zone, tiling_quality
+
+    outline = load_boundary("513228")
+    dem = region_dem(outline)
+    zones = derive_valley_zones(outline, dem, count=3)
+    split = split_valley_zone(zones, zones["zone_id"].iloc[0], dem)
+    assert len(split) == 4 and list(split["zone_id"][:2]) == [f"{zones['zone_id'].iloc[0]}-1",
+                                                               f"{zones['zone_id'].iloc[0]}-2"]
+    pieces = split.iloc[:2]
+    whole = zones.iloc[[0]]
+    quality = tiling_quality(pieces, whole)
+    assert quality["covered_pct"] >= 98 and quality["overlap_pct"] < 0.5, quality
+    assert tiling_quality(split, outline)["covered_pct"] >= 98
+    assert list(split["zone_id"][2:]) == list(zones["zone_id"][1:]), "the other zones are untouched, in order"

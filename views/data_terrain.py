@@ -25,7 +25,7 @@ from views import auth, cache
 from views.widgets import base_map, show_map
 
 REQUEST = "terrain_request"  # session: (region key, mode, value) of the derivation on show
-EDITS = "terrain_edits"  # session: {"merges": [[zone ids]], "names": {zone_id: (zh, en)}} for that derivation
+EDITS = "terrain_edits"  # session: {"steps": [("merge", ids) or ("split", id)], "names": {id: (zh, en)}}
 DEFAULT_COUNT = 6
 DEM_TYPES = ["tif", "tiff"]
 
@@ -45,15 +45,19 @@ def _derivation(region: RegionRef, mode: str, value: float, lang: str):
     return zones
 
 
-def edited_zones(zones, edits: dict):
-    """Return derived zones with the user's merges and names applied (pure: the cached frame is untouched)."""
-    from geo.terrain.valleys import merge_valley_zones
+def edited_zones(zones, edits: dict, dem=None):
+    """Return derived zones with the user's merges, splits (which need the DEM) and names applied, in the order
+    made (pure: the cached frame is untouched)."""
+    from geo.terrain.valleys import merge_valley_zones, split_valley_zone
 
     out = zones
-    for group in edits.get("merges", []):
-        present = [z for z in group if z in set(out["zone_id"])]
-        if len(present) >= 2:
-            out = merge_valley_zones(out, present)
+    for step in edits.get("steps", []):
+        if step[0] == "merge":
+            present = [z for z in step[1] if z in set(out["zone_id"])]
+            if len(present) >= 2:
+                out = merge_valley_zones(out, present)
+        elif step[0] == "split" and dem is not None and step[1] in set(out["zone_id"]):
+            out = split_valley_zone(out, step[1], dem)
     out = out.copy()
     for zone_id, (name_zh, name_en) in edits.get("names", {}).items():
         hit = out["zone_id"] == zone_id
@@ -82,7 +86,7 @@ def terrain_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
                                 value=float(round(area / 8, -1) or 10.0), step=10.0, key="terrain_min_area")
     if c3.button(t("terrain_derive", lang), key="terrain_derive", type="primary"):
         st.session_state[REQUEST] = (region.key, mode, float(value))
-        st.session_state[EDITS] = {"merges": [], "names": {}}
+        st.session_state[EDITS] = {"steps": [], "names": {}}
     request = st.session_state.get(REQUEST)
     if not request or request[0] != region.key:
         return
@@ -91,8 +95,14 @@ def terrain_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     except ValueError as exc:  # e.g. more zones than the terrain gives
         st.error(str(exc))
         return
-    edits = st.session_state.setdefault(EDITS, {"merges": [], "names": {}})
-    zones = edited_zones(derived, edits)
+    edits = st.session_state.setdefault(EDITS, {"steps": [], "names": {}})
+    dem = cache.region_dem(region)
+    try:
+        zones = edited_zones(derived, edits, dem)
+    except ValueError as exc:  # a zone too small to split: say so and drop that step
+        st.warning(t("terrain_split_refused", lang, reason=str(exc)))
+        edits["steps"].pop()
+        zones = edited_zones(derived, edits, dem)
     _preview_map(zones, data, region, lang)
     metrics = zone_metrics(zones, data.villages, year, clip_to=data.outline) if len(data.villages) else None
     st.markdown(f"**{t('terrain_table', lang, n=len(zones), year=year)}**")
@@ -129,15 +139,20 @@ def terrain_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
             changed[z] = names
     if changed:
         edits["names"].update(changed)
-        zones = edited_zones(derived, edits)
+        zones = edited_zones(derived, edits, dem)
     picked = [z for z in edited.index if edited.loc[z, "merge"] is True or edited.loc[z, "merge"] == 1]
-    b1, b2, b3 = st.columns(3)
+    b1, b4, b2, b3 = st.columns(4)
     if b1.button(t("terrain_merge", lang, n=len(picked)), key="terrain_merge", disabled=len(picked) < 2):
-        edits["merges"].append(picked)
+        edits["steps"].append(("merge", picked))
         st.session_state.pop("terrain_editor", None)
         st.rerun()
-    if b2.button(t("terrain_reset", lang), key="terrain_reset", disabled=not (edits["merges"] or edits["names"])):
-        st.session_state[EDITS] = {"merges": [], "names": {}}
+    if b4.button(t("terrain_split", lang), key="terrain_split", disabled=len(picked) != 1,
+                 help=t("terrain_split_help", lang)):
+        edits["steps"].append(("split", picked[0]))
+        st.session_state.pop("terrain_editor", None)
+        st.rerun()
+    if b2.button(t("terrain_reset", lang), key="terrain_reset", disabled=not (edits["steps"] or edits["names"])):
+        st.session_state[EDITS] = {"steps": [], "names": {}}
         st.session_state.pop("terrain_editor", None)
         st.rerun()
     if b3.button(t("terrain_save", lang, n=len(zones)), key="terrain_save", type="primary"):

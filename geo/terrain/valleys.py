@@ -510,3 +510,28 @@ def merge_valley_zones(zones: gpd.GeoDataFrame, zone_ids, *, name_zh: str | None
     if name_en:
         out.loc[keep, "name_en"] = name_en
     return out.reset_index(drop=True)
+
+
+def split_valley_zone(zones: gpd.GeoDataFrame, zone_id, dem: Dem, *, parts: int = 2) -> gpd.GeoDataFrame:
+    """Return derived zones with one of them split into `parts` catchments of its own land (WGS84; input untouched).
+
+    The zone's outline is derived again as a region of its own (derive_valley_zones with count=parts), so the new
+    boundaries follow its inner ridges; the pieces keep the zone's provenance and source and are named after it
+    ("<name> 1", "<name> 2" …, ids "<id>-1" …), taking its place in the order.
+    """
+    require_crs(zones, "zones")
+    hit = zones.index[zones["zone_id"] == zone_id]
+    if not len(hit):
+        raise ValueError(f"no zone {zone_id!r} among {', '.join(map(str, zones['zone_id']))}")
+    row = zones.loc[hit[0]]
+    outline = gpd.GeoDataFrame(geometry=[row.geometry], crs=zones.crs)
+    pieces = derive_valley_zones(outline, dem, count=int(parts))
+    pieces = pieces.assign(
+        zone_id=[f"{zone_id}-{k}" for k in range(1, len(pieces) + 1)],
+        name_zh=[f"{row['name_zh']} {k}" for k in range(1, len(pieces) + 1)],
+        name_en=[f"{row['name_en']} {k}" for k in range(1, len(pieces) + 1)],
+        provenance=row["provenance"], source=row["source"])
+    pieces = pieces[[c for c in zones.columns if c in pieces.columns]].to_crs(zones.crs)
+    at = list(zones.index).index(hit[0])
+    return gpd.GeoDataFrame(pd.concat([zones.iloc[:at], pieces, zones.iloc[at + 1:]], ignore_index=True),
+                            geometry="geometry", crs=zones.crs)
