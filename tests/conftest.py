@@ -98,9 +98,10 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """`streamlit run app.py` on a free loopback port, for browser tests; stopped on exit."""
+    """`streamlit run app.py` on a free loopback port, for browser tests; stopped on exit. `args`: more options of
+    `streamlit run` (e.g. `--secrets.files PATH`)."""
 
-    def __init__(self, env: dict | None = None):
+    def __init__(self, env: dict | None = None, args: list[str] | None = None):
         import subprocess
         import time
         import urllib.request
@@ -112,7 +113,7 @@ class StreamlitServer:
         self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false", *(args or [])],
             cwd=ROOT, env=run_env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 90

@@ -62,6 +62,26 @@ def test_an_unknown_name_is_not_stored_in_the_audit_log(store):
     assert record["user_name"] == "(unknown)" and "Secret" not in json.dumps(record)
 
 
+def test_an_identity_provider_sign_in_is_audited_ok_and_refused(store):
+    """OIDC: the account named by the provider's claim signs in without a password; no account or a disabled one is
+    refused, and the refusal stays in the audit log (it is raised after the transaction, not rolled back with it)."""
+    store.add_user("li@example.gov.cn", ["viewer"], by=ADMIN)  # `users add NAME --oidc`: no password
+    for password in ("", GOOD):  # which no password opens
+        with pytest.raises(AuthenticationError):
+            store.sign_in("li@example.gov.cn", password)
+    assert store.identity_sign_in("li@example.gov.cn", provider="office").name == "li@example.gov.cn"
+    with pytest.raises(AuthenticationError) as unknown:
+        store.identity_sign_in("nobody@example.gov.cn", provider="office")
+    store.set_disabled("li@example.gov.cn", True, by=ADMIN)
+    with pytest.raises(AuthenticationError) as disabled:
+        store.identity_sign_in("li@example.gov.cn", provider="office")
+    assert (unknown.value.reason, disabled.value.reason) == ("unknown", "disabled")
+    assert [(r["user_name"], r["result"], r["detail"]) for r in store.audit(action="sign_in")][2:] == [
+        ("li@example.gov.cn", "ok", "oidc:office"), ("(unknown)", "refused: no account", "oidc:office"),
+        ("li@example.gov.cn", "refused: disabled", "oidc:office")]
+    assert "nobody" not in json.dumps(store.audit())
+
+
 def test_change_password_and_a_reset_must_be_changed(store):
     store.add_user("zhangsan", ["viewer"], password=GOOD, by=ADMIN)
     with pytest.raises(PasswordPolicyError) as weak:

@@ -20,6 +20,7 @@ USER_KEY = "_va_user"  # session: the signed-in account's name
 SEEN_KEY = "_va_seen"  # session: time.time() of its last run
 FLASH_KEY = "_va_auth_flash"  # session: a message for the next run (signed out, timed out)
 ACTOR_KEY = "_va_actor"  # session: the actor of this run, set by the sidebar before any page runs
+VIA_OIDC_KEY = "_va_via_oidc"  # session: signed in through the identity provider (its password is not ours to change)
 
 
 def settings() -> AccessSettings:
@@ -65,9 +66,12 @@ def current_actor() -> Actor:
                 store().identity_sign_in(claimed, provider=oidc_provider() or "oidc")
             except AuthenticationError as exc:
                 state["_va_oidc_refused"] = claimed
-                state[FLASH_KEY] = ("error", t(f"access_failed_{exc.reason}", _lang()))
+                # the provider vouched for the name, so say which one has no account (not "name or password wrong")
+                message = (t("access_oidc_unknown", _lang(), name=claimed) if exc.reason == "unknown"
+                           else t(f"access_failed_{exc.reason}", _lang()))
+                state[FLASH_KEY] = ("error", message)
                 return Actor.anonymous()
-            state[USER_KEY], state[SEEN_KEY] = claimed, now
+            state[USER_KEY], state[SEEN_KEY], state[VIA_OIDC_KEY] = claimed, now, True
             name = claimed
         else:
             return Actor.anonymous()
@@ -95,6 +99,7 @@ def sign_out(reason: str = "ok") -> None:
     name = st.session_state.pop(USER_KEY, None)
     st.session_state.pop(SEEN_KEY, None)
     st.session_state.pop(ACTOR_KEY, None)
+    st.session_state.pop(VIA_OIDC_KEY, None)
     if name:
         store().record(name, "sign_out", obj=name, result="ok" if reason == "ok" else f"ok: {reason}")
     if oidc_provider() is not None and getattr(st.user, "is_logged_in", False):
@@ -195,14 +200,15 @@ def account_sidebar(lang: str) -> Actor:
     Return the actor every page acts as.
     """
     actor = current_actor()
-    must_change = actor.signed_in and store().must_change_password(actor.name)
+    via_oidc = bool(st.session_state.get(VIA_OIDC_KEY))  # the provider checked who it is: no password of ours asked
+    must_change = actor.signed_in and not via_oidc and store().must_change_password(actor.name)
     with st.sidebar:
         st.divider()
         show_flash()
         if actor.signed_in:
             st.markdown(t("access_signed_in_as", lang, name=actor.name, roles=role_names(actor, lang)))
             st.button(t("access_sign_out", lang), key="sign_out", on_click=sign_out)
-            if not must_change:
+            if not must_change and not via_oidc:
                 with st.expander(t("access_change_password", lang)):
                     change_password_form(lang, actor.name)
         else:

@@ -363,16 +363,24 @@ class AccessStore:
         return _actor(user)
 
     def identity_sign_in(self, name: str, *, provider: str) -> Actor:
-        """Sign in an account that an identity provider (OIDC) authenticated; the account must exist and be enabled."""
+        """Sign in an account that an identity provider (OIDC) authenticated; the account must exist and be enabled.
+
+        Every attempt is audited: ok, or refused (no account, disabled). The refusal is raised after the transaction
+        has committed, as in sign_in: raised inside it, the refusal's audit record would be rolled back with it.
+        """
         with self.transaction() as cur:
             user = self._user(cur, name)
             if user is None or user["disabled"]:
                 self._append(cur, name if user else UNKNOWN_USER, "sign_in", "", name if user else _fingerprint(name),
                              "refused: " + ("disabled" if user else "no account"), f"oidc:{provider}")
-                raise AuthenticationError("disabled" if user else "unknown",
-                                          f"{name} has no enabled account here: ask an administrator to add it")
-            cur.run("UPDATE va_users SET last_sign_in = ? WHERE name = ?", (time.time(), name))
-            self._append(cur, name, "sign_in", "", name, "ok", f"oidc:{provider}")
+                failure = AuthenticationError("disabled" if user else "unknown",
+                                              f"{name} has no enabled account here: ask an administrator to add it")
+            else:
+                cur.run("UPDATE va_users SET last_sign_in = ? WHERE name = ?", (time.time(), name))
+                self._append(cur, name, "sign_in", "", name, "ok", f"oidc:{provider}")
+                failure = None
+        if failure is not None:
+            raise failure
         return _actor(user)
 
     @contextmanager
