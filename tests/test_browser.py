@@ -3,7 +3,7 @@ import os
 import shutil
 
 import pytest
-from conftest import ARTIFACTS, CHROMIUM, StreamlitServer, map_frame
+from conftest import ARTIFACTS, CHROMIUM, StreamlitServer, add_account, browser_sign_in, map_frame
 
 pytestmark = pytest.mark.browser
 CJK_FAMILIES = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "Noto Sans SC")
@@ -13,6 +13,7 @@ CJK_FAMILIES = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "Noto Sans SC")
 def server():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail("Debian chromium is not installed (.ci/run installs it): apt-get install chromium fonts-noto-cjk")
+    add_account(os.environ["VALLEY_ATLAS_WORKSPACE"], "tester", ["editor"], ["suining", "heishui"])  # writes need one
     srv = StreamlitServer()
     yield srv
     srv.stop()
@@ -180,6 +181,7 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 绥宁县").wait_for(timeout=60_000)
+    browser_sign_in(page, "tester")
     page.locator("input[type=file]").set_input_files(str(csv))
     page.get_by_text("检查结果：1 个错误").wait_for(timeout=60_000)
     page.get_by_text("错误（必须修正后才能导入）").wait_for(timeout=30_000)  # the table itself is drawn on a canvas
@@ -197,6 +199,7 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 绥宁县").wait_for(timeout=60_000)
+    browser_sign_in(page, "tester")
     page.locator("input[type=file]").set_input_files(str(csv))
     page.get_by_text("检查结果：0 个错误").wait_for(timeout=60_000)
     page.get_by_role("button", name="确认导入到工作区").click()
@@ -207,6 +210,7 @@ def test_upload_a_csv_see_the_report_confirm_and_see_it_in_the_metrics(server, b
     assert page.get_by_text("示意数据").count() == 0, "user data must not carry the 示意 label"
     page.screenshot(path=str(ARTIFACTS / "data_import_suining.png"), full_page=True)
     page.goto(f"{server.url}/data?region=suining", wait_until="domcontentloaded")  # leave the shared workspace as
+    browser_sign_in(page, "tester")
     page.get_by_role("button", name="撤销最近一次保存").click()  # it was, for the tests that follow
     page.get_by_text("已撤销").wait_for(timeout=60_000)
     page.close()
@@ -216,6 +220,7 @@ def test_draw_a_valley_zone_see_its_coverage_save_it_and_undo(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
     page.goto(f"{server.url}/data?region=heishui&year=2014", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 黑水县").wait_for(timeout=60_000)
+    browser_sign_in(page, "tester")
     page.get_by_text("在地图上绘制").click()
     frame = map_frame(page)
     tool = frame.locator("a.leaflet-draw-draw-polygon")
