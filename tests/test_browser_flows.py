@@ -68,7 +68,8 @@ def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next
     browser_sign_in(page, "hei")
     page.get_by_text("导入沟域 / 产业带").click()
     page.get_by_text("没有半宽的产业带按此半宽（公里）").wait_for(timeout=30_000)  # the zones section has replaced the villages'
-    page.locator("input[type=file]").set_input_files(str(zones))
+    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="上传沟域或产业带文件")
+    uploader.locator("input[type=file]").set_input_files(str(zones))
     page.get_by_role("button", name="确认导入分区到工作区").click()
     page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
     open_coverage(page, server)
