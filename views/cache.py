@@ -66,9 +66,60 @@ def _report(key: str, version: str, year: int, lang: str) -> dict:
     return metrics_report(_region_data(key, version), year, lang=lang)
 
 
+def campaign_year(year: int) -> int:
+    """Return the year of the 2014–2020 machinery (poverty status, registered poor) that a chosen year shows: the
+    year itself, or 2020 after the campaign (statuses as at its end; no village is a poverty village after it)."""
+    return min(max(int(year), YEARS[0]), YEARS[-1])
+
+
 def report(data: RegionData, year: int, lang: str) -> dict:
-    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report)."""
-    return _report(data.region.key, data.version, year, lang)
+    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report); a year after
+    2020 gets the report as at the end of 2020 (campaign_year)."""
+    return _report(data.region.key, data.version, campaign_year(year), lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _indicator_views(key: str, version: str, indicator: str, year: int) -> dict:
+    from geo.coverage.indicators import (
+        coverage_by_class,
+        indicator_change,
+        indicator_gaps,
+        indicator_over_years,
+        indicator_union,
+        indicator_zone_values,
+    )
+    from geo.villages import PLANNING_CLASS_COLUMN
+
+    data = _region_data(key, version)
+    table, registry, membership = data.indicators, data.registry, data.membership
+    out = {
+        "zones": indicator_zone_values(data.zones, data.villages, table, indicator, year, membership=membership,
+                                       registry=registry),
+        "union": indicator_union(data.zones, data.villages, table, indicator, year, membership=membership,
+                                 registry=registry),
+        "gaps": indicator_gaps(data.zones, data.villages, table, indicator, year, membership=membership),
+        "change": indicator_change(data.zones, data.villages, table, indicator, year, membership=membership,
+                                   registry=registry),
+        "years": indicator_over_years(data.zones, data.villages, table, indicator, membership=membership,
+                                      registry=registry),
+        "classes": None,
+    }
+    if PLANNING_CLASS_COLUMN in data.villages.columns:
+        out["classes"] = coverage_by_class(data.villages, membership, table=table, indicator=indicator, year=year,
+                                           registry=registry)
+    return out
+
+
+def indicator_views(data: RegionData, indicator: str, year: int) -> dict:
+    """Return the coverage of an indicator in a year: per zone, the union, the gaps, the change on the previous
+    year, the yearly series and (with planning classes) coverage by class (geo.coverage.indicators)."""
+    return _indicator_views(data.region.key, data.version, indicator, int(year))
+
+
+def region_years(region: RegionRef) -> list[int]:
+    """Return the years a region's data has (2014–2020 always; later years when the workspace holds values)."""
+    data = region_data(region)
+    return sorted(set(YEARS) | set(data.indicator_years()))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -85,7 +136,7 @@ def years_table(data: RegionData) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _whatif_table(key: str, version: str, year: int) -> pd.DataFrame:
     data = _region_data(key, version)
-    return whatif_curve(data.zones, data.villages, year)
+    return whatif_curve(data.zones, data.villages, campaign_year(year))
 
 
 def whatif_table(data: RegionData, year: int) -> pd.DataFrame:
@@ -96,7 +147,7 @@ def whatif_table(data: RegionData, year: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _pairing_table(key: str, version: str, year: int) -> pd.DataFrame:
     data = _region_data(key, version)
-    return pairing(data.zones, data.villages, year, membership=data.membership)
+    return pairing(data.zones, data.villages, campaign_year(year), membership=data.membership)
 
 
 def pairing_table(data: RegionData, year: int) -> pd.DataFrame:

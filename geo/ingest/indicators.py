@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geo.i18n import Message
 from geo.indicators import (
     IndicatorRegistry,
     custom_indicator,
@@ -76,7 +77,7 @@ def indicator_rows(report: ImportReport, table: pd.DataFrame, village_ids, *, re
             if problem is None:
                 report.add("error", None, None, "indicator_unreadable", error=f"{type(exc).__name__}: {exc}")
             else:
-                report.add("error", None, problem.column, problem.key, **problem.params)
+                report.add_message("error", Message(problem.key, problem.params))
         return
     file_rows = rows[keep]
     for position in result.bad_period_rows[:20]:
@@ -178,8 +179,11 @@ def import_indicator_file(data: bytes, file_name: str, *, region: str, villages:
             rows = np.asarray(table.rows)
             key_column = mapping[next(k for k in KEY_FIELDS if k in mapping)]
             for i in [i for i, w in enumerate(why) if w][:50]:
-                report.add("warning", int(rows[i]), key_column, f"indicator_{why[i]}",
-                           village=str(frame[key_column].iloc[i]))
+                village = str(frame[key_column].iloc[i])
+                if why[i] == "ambiguous":
+                    report.add("warning", int(rows[i]), key_column, "indicator_ambiguous", village=village)
+                else:
+                    report.add("warning", int(rows[i]), key_column, "indicator_unmatched", village=village)
             if sum(1 for w in why if w) > 50:
                 report.add("warning", None, key_column, "indicator_unmatched_more",
                            count=sum(1 for w in why if w) - 50)
