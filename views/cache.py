@@ -157,7 +157,7 @@ def pairing_table(data: RegionData, year: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang: str, review: str, fmt: str,
-                underlay: bool, grid: bool = False, dem_key: str = "") -> bytes:
+                underlay: bool, grid: bool = False, dem_key: str = "", indicator: str | None = None) -> bytes:
     import xyzservices.providers as xyz
 
     from briefing.card import render_card
@@ -167,30 +167,40 @@ def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang
     dem = _dem(data.region.adcode, key, dem_key, None) if user_dem is not None and dem_key else None
     return render_card(data, year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
                        review_number=review or None, underlay=xyz.OpenStreetMap.Mapnik if underlay else None,
-                       dpi=200 if fmt == "png" else 100, grid=grid, dem=dem)
+                       dpi=200 if fmt == "png" else 100, grid=grid, dem=dem, indicator=indicator)
 
 
 def card_bytes(data: RegionData, year: int, *, zone_id: str, size: str, lang: str, review: str, fmt: str,
-               underlay: bool, grid: bool = False) -> bytes:
-    """Return the briefing card (PNG or PDF bytes) of the data (hillshade from the region's DEM, optional grid)."""
+               underlay: bool, grid: bool = False, indicator: str | None = None) -> bytes:
+    """Return the briefing card (PNG or PDF bytes) of the data (hillshade from the region's DEM, optional grid) —
+    of an indicator when given (briefing.card.card_figure)."""
     return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay, grid,
-                       dem_token(data.region))
+                       dem_token(data.region), indicator)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _table_exports(key: str, version: str, year: int, lang: str, datum: str) -> dict[str, bytes]:
+def _table_exports(key: str, version: str, year: int, lang: str, datum: str,
+                   indicator: str | None = None) -> dict[str, bytes]:
     from briefing.gis import export_layers, to_geojson_zip, to_geopackage, villages_csv
+    from briefing.indicators import add_indicator_sheets, indicator_csv
     from briefing.workbook import render_workbook
 
     data = _region_data(key, version)
-    layers = export_layers(data, year, datum=datum)
-    return {"xlsx": render_workbook(data, year, lang=lang), "gpkg": to_geopackage(layers),
-            "geojson": to_geojson_zip(layers), "csv": villages_csv(data, year)}
+    poverty_year = campaign_year(year)  # the 2014–2020 layers and sheets: as at the end of 2020 after it
+    layers = export_layers(data, poverty_year, datum=datum)
+    out = {"xlsx": render_workbook(data, poverty_year, lang=lang), "gpkg": to_geopackage(layers),
+           "geojson": to_geojson_zip(layers), "csv": villages_csv(data, poverty_year)}
+    if indicator is not None and (indicator != "poor_population" or year != poverty_year):
+        out["xlsx"] = add_indicator_sheets(out["xlsx"], data, indicator, year, lang=lang)
+        out["csv"] = indicator_csv(data, indicator, year, lang=lang)
+    return out
 
 
-def table_exports(data: RegionData, year: int, lang: str, datum: str) -> dict[str, bytes]:
-    """Return the workbook, GeoPackage, GeoJSON (zip) and CSV exports of the data."""
-    return _table_exports(data.region.key, data.version, year, lang, datum)
+def table_exports(data: RegionData, year: int, lang: str, datum: str, indicator: str | None = None) -> dict[str, bytes]:
+    """Return the workbook, GeoPackage, GeoJSON (zip) and CSV exports of the data; with an indicator other than
+    the 2014–2020 default, the workbook gains its sheets and the CSV is its per-village values (small numbers
+    as "<3")."""
+    return _table_exports(data.region.key, data.version, year, lang, datum, indicator)
 
 
 # ------------------------------------------------------------------------------------------------ terrain
