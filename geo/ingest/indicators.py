@@ -52,8 +52,21 @@ def custom_indicators(units: dict[str, str] | None, columns) -> dict:
             kind = "households" if unit.strip() in ("户",) else "people" if unit.strip() in ("人",) else \
                 "villages" if unit.strip() in ("个", "村") else "money" if "元" in unit else "share" \
                 if unit.strip() in ("%", "％") else "money"
-            out[found] = custom_indicator(found, unit_zh=unit, kind=kind)
+            out[found] = custom_indicator(_without_period(found), unit_zh=unit, kind=kind)
     return out
+
+
+def _without_period(header: str) -> str:
+    """Return a header without a year or month before or after it (合作社数2024 -> 合作社数): the indicator's name,
+    the year being the column's."""
+    from geo.indicators import _PERIOD_AROUND
+
+    text = str(header).strip()
+    for pattern in _PERIOD_AROUND:
+        found = pattern.fullmatch(text)
+        if found and found.group("rest").strip("（）() _-"):
+            return found.group("rest").strip("（）() _-")
+    return text
 
 
 def indicator_rows(report: ImportReport, table: pd.DataFrame, village_ids, *, region: str, rows: np.ndarray,
