@@ -115,14 +115,18 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
                 review_number: str | None = None, underlay=None, today: date | None = None,
                 figure: Figure | None = None, title: str | None = None,
                 side_panel: bool = True, terrain: bool = True, dem=None, locator: bool = True,
-                grid: bool = False) -> tuple[Figure, CardInfo]:
+                grid: bool = False, indicator: str | None = None) -> tuple[Figure, CardInfo]:
     """Return the briefing card figure for a region (or one of its zones) in a year, and what was drawn.
 
     title replaces the card's title (the atlas cover); side_panel=False leaves the right column empty for the
     caller (the atlas cover puts its table there). terrain draws the hillshade underlay from `dem` (a
     geo.terrain.dem.Dem; default: the DEM installed or bundled for the map's extent; nothing when none covers it);
-    locator adds the inset locator map; grid a longitude/latitude grid with labels.
+    locator adds the inset locator map; grid a longitude/latitude grid with labels. indicator: an indicator of the
+    region's long table (geo.indicators) — the card then says which indicator and unit, draws the villages by its
+    value and gives its coverage (counts of 1–2 people or households as "<3", the small-number rule); default and
+    "poor_population" in 2014–2020: the poverty card as before. A year after 2020 needs an indicator.
     """
+    indicator = indicator_of_card(year, indicator)
     use_cjk_font()
     if size not in SIZES_IN:
         raise ValueError(f"size {size!r} is not one of {', '.join(SIZES_IN)}")
@@ -130,7 +134,7 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
     fig.set_size_inches(*SIZES_IN[size])
     crs = metric_crs(data.outline)
     selected = _selected_zone(data, zone_id)
-    _draw_title(fig, data, year, selected, lang, title)
+    _draw_title(fig, data, year, selected, lang, title, indicator)
     ax = fig.add_axes(MAP_RECT)
     extent = _map_extent(fig, ax, data, selected, crs)
     underlay_drawn = _draw_underlay(ax, crs, underlay)
@@ -139,12 +143,12 @@ def card_figure(data: RegionData, year: int, *, zone_id: str | None = None, size
     drawn: dict = {}
     legend_handles = _draw_layers(ax, data, year, zone_id, crs, lang, extent=extent, drawn=drawn,
                                   options={"terrain": terrain and not underlay_drawn, "dem": dem,
-                                           "locator": locator, "grid": grid})
+                                           "locator": locator, "grid": grid, "indicator": indicator})
     scalebar = _draw_scalebar(ax, extent)
     rotation = _draw_north_arrow(fig, ax, extent, crs, lang)
     if side_panel:
         _draw_legend(fig, legend_handles, lang)
-        _draw_metrics_table(fig, data, year, zone_id, lang)
+        _draw_metrics_table(fig, data, year, zone_id, lang, indicator)
     _draw_footer(fig, data, lang, today, review_number)
     info = CardInfo(crs=crs, scalebar_start=scalebar[0], scalebar_length_m=scalebar[1], scalebar_label_km=scalebar[2],
                     north_rotation_deg=rotation, underlay_drawn=underlay_drawn, illustrative=data.illustrative,
@@ -161,11 +165,31 @@ def _selected_zone(data: RegionData, zone_id: str | None) -> gpd.GeoDataFrame:
     return selected
 
 
-def _draw_title(fig: Figure, data: RegionData, year: int, selected, lang: str, title: str | None) -> None:
+def indicator_of_card(year: int, indicator: str | None) -> str | None:
+    """Return the indicator a card shows (None: the 2014–2020 poverty card); refuse a later year without one."""
+    from geo.villages import YEARS
+
+    if indicator == "poor_population" and year in YEARS:
+        return None
+    if indicator is None and year not in YEARS:
+        raise ValueError(f"year {year} is after 2020: give indicator= (e.g. 'monitored_people') for its card")
+    return indicator
+
+
+def indicator_label(data: RegionData, indicator: str, lang: str) -> str:
+    """Return an indicator's name and unit: "监测对象人数（人）" / "Monitored people (people)"."""
+    spec = data.registry.get(indicator)
+    return f"{spec.name(lang)}（{spec.unit(lang)}）" if lang == "zh" else f"{spec.name(lang)} ({spec.unit(lang)})"
+
+
+def _draw_title(fig: Figure, data: RegionData, year: int, selected, lang: str, title: str | None,
+                indicator: str | None = None) -> None:
     zone_name = f" {localized(selected, 'name', lang).iloc[0]} " if len(selected) else ""
     text = title or t("card_title", lang, region=data.region.name(lang), zone=zone_name, year=year)
     fig.text(0.03, 0.955, text, fontsize=20, va="top")
-    fig.text(0.03, 0.905, t("card_subtitle", lang), fontsize=11, color="#444444", va="top")
+    subtitle = t("card_subtitle", lang) if indicator is None else \
+        t("card_indicator_subtitle", lang, indicator=indicator_label(data, indicator, lang), year=year)
+    fig.text(0.03, 0.905, subtitle, fontsize=11, color="#444444", va="top")
 
 
 def _map_extent(fig: Figure, ax, data: RegionData, selected, crs) -> tuple[float, float, float, float]:
@@ -231,7 +255,8 @@ def _draw_layers(ax, data: RegionData, year: int, zone_id: str | None, crs, lang
     data.outline.to_crs(crs).boundary.plot(ax=ax, color="#c0392b", linewidth=2.0, zorder=6)
     handles.append(Line2D([], [], color="#c0392b", linewidth=2, label=t("card_outline", lang)))
     if len(villages):
-        handles += _draw_villages(ax, data, year, crs, lang)
+        handles += (_draw_villages(ax, data, year, crs, lang) if not options.get("indicator") else
+                    _draw_indicator_villages(ax, data, year, crs, lang, options["indicator"]))
     ax.set_xlabel("")  # geopandas labels projected axes; a briefing map does not show them
     ax.set_ylabel("")
     return handles
@@ -386,6 +411,82 @@ def _draw_villages(ax, data: RegionData, year: int, crs, lang: str) -> list:
     return handles
 
 
+def _draw_indicator_villages(ax, data: RegionData, year: int, crs, lang: str, indicator: str) -> list:
+    """Draw villages with a positive value of the indicator in the year (orange), without (grey) and without data
+    (hollow); ring those outside every zone."""
+    from geo.coverage.indicators import indicator_gaps, village_values
+
+    villages = data.villages
+    v = villages.to_crs(crs)
+    values = village_values(villages, data.indicators, indicator, year)
+    size_pt = 10 if len(villages) < 2000 else 3
+    handles = []
+    groups = (("ind_positive", values > 0, "#e6550d", "#333333"), ("ind_zero", values == 0, "#bdbdbd", "#666666"))
+    for key, mask, color, edge in groups:
+        if mask.any():
+            ax.scatter(v.geometry.x[mask], v.geometry.y[mask], s=size_pt, c=color, edgecolors=edge, linewidths=0.3,
+                       zorder=7, rasterized=len(villages) > RASTERIZE_ABOVE)
+            handles.append(Line2D([], [], marker="o", linestyle="", color=color, markeredgecolor=edge,
+                                  label=t(f"card_{key}", lang, indicator=data.registry.get(indicator).name(lang))))
+    unknown = ~(values >= 0)
+    if unknown.any():
+        ax.scatter(v.geometry.x[unknown], v.geometry.y[unknown], s=size_pt, facecolors="none", edgecolors="#999999",
+                   linewidths=0.4, zorder=7)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor="#999999",
+                              label=t("card_ind_unknown", lang)))
+    if len(data.zones):
+        gaps = set(indicator_gaps(data.zones, villages, data.indicators, indicator, year,
+                                  membership=data.membership, distances=False)["village_id"])
+        is_gap = villages["village_id"].isin(gaps).to_numpy()
+        if is_gap.any():
+            ax.scatter(v.geometry.x[is_gap], v.geometry.y[is_gap], s=size_pt * 3, facecolors="none",
+                       edgecolors="black", linewidths=1.2, zorder=8)
+            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
+                                  markeredgecolor="black", label=t("status_gap", lang)))
+    return handles
+
+
+def public_count(value, spec) -> str:
+    """Return a value as a public export shows it: "—" unknown, "<3" for 1–2 people or households (the
+    small-number rule, geo.ingest.privacy), else formatted."""
+    from geo.ingest.privacy import applies_small_number_rule, suppress_small_numbers
+
+    if value is None or value != value:
+        return "—"
+    if applies_small_number_rule(spec.kind):
+        shown = suppress_small_numbers([value]).iloc[0]
+        if isinstance(shown, str):
+            return shown
+    return f"{value:,.0f}" if spec.integer or spec.kind == "money" else f"{value:,.2f}"
+
+
+def indicator_card_metrics(data: RegionData, year: int, zone_id: str | None, lang: str,
+                           indicator: str) -> list[tuple[str, str]]:
+    """Return the card's key figures for an indicator: the zone's value (or the zones' union), the region's, the
+    share and the villages reporting — or "no data for this year"."""
+    from geo.coverage.indicators import indicator_union, indicator_zone_values
+
+    spec = data.registry.get(indicator)
+    union = indicator_union(data.zones, data.villages, data.indicators, indicator, year, membership=data.membership,
+                            registry=data.registry)
+    if union["value_total"] is None:
+        return [(indicator_label(data, indicator, lang),
+                 t("indicator_no_data", lang, indicator=spec.name(lang), year=year))]
+    covered = union["value_covered"]
+    if zone_id:
+        zones = indicator_zone_values(data.zones, data.villages, data.indicators, indicator, year,
+                                      membership=data.membership, registry=data.registry).set_index("zone_id")
+        covered = zones.loc[zone_id, "value"]
+    share = covered / union["value_total"] if spec.aggregation == "sum" and union["value_total"] and \
+        covered == covered and covered is not None else None
+    return [
+        (t("card_ind_covered", lang), public_count(covered, spec)),
+        (t("card_ind_total", lang), public_count(union["value_total"], spec)),
+        (t("card_covered_share", lang), "—" if share is None else f"{share:.1%}"),
+        (t("card_ind_reporting", lang), _fmt(union["villages_reporting"])),
+    ]
+
+
 def _draw_scalebar(ax, extent) -> tuple[tuple[float, float], float, float]:
     """Draw a measured scale bar; return (start point, length in map metres, label in km)."""
     minx, miny, maxx, maxy = extent
@@ -450,10 +551,12 @@ def card_metrics(data: RegionData, year: int, zone_id: str | None, lang: str) ->
     ]
 
 
-def _draw_metrics_table(fig: Figure, data: RegionData, year: int, zone_id: str | None, lang: str) -> None:
+def _draw_metrics_table(fig: Figure, data: RegionData, year: int, zone_id: str | None, lang: str,
+                        indicator: str | None = None) -> None:
     ax_table = fig.add_axes((0.66, 0.14, 0.32, 0.26))
     ax_table.axis("off")
-    rows = card_metrics(data, year, zone_id, lang)
+    rows = card_metrics(data, year, zone_id, lang) if indicator is None else \
+        indicator_card_metrics(data, year, zone_id, lang, indicator)
     table = ax_table.table(cellText=[list(r) for r in rows], colLabels=[t("card_metric", lang), t("card_value", lang)],
                            loc="upper left", cellLoc="left", colWidths=[0.58, 0.42])
     table.auto_set_font_size(False)
@@ -498,12 +601,13 @@ def render_card(data: RegionData, year: int, *, fmt: str = "png", dpi: int = 200
         width_px, height_px = card_pixel_size(options.get("size", "a4"), dpi)
         fig.set_size_inches(width_px / dpi, height_px / dpi)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_metadata(data, year, fmt))
+    fig.savefig(buffer, format=fmt, dpi=dpi,
+                metadata=_metadata(data, year, fmt, indicator_of_card(year, options.get("indicator"))))
     return buffer.getvalue()
 
 
-def _metadata(data: RegionData, year: int, fmt: str) -> dict:
-    title = f"{data.region.name_zh} {year}"
+def _metadata(data: RegionData, year: int, fmt: str, indicator: str | None = None) -> dict:
+    title = f"{data.region.name_zh} {year}" + (f" {data.registry.get(indicator).name_zh}" if indicator else "")
     if fmt == "pdf":
         return {"Title": title, "Creator": "Valley Atlas", "Subject": "示意数据" if data.illustrative else ""}
     return {"Title": title, "Software": "Valley Atlas"}

@@ -156,16 +156,21 @@ def _import_villages(args, region, path, data: bytes, boundary) -> str:
     """Validate a village file (every row, one report) and save it whole: villages placed or unplaced, or with
     --place the locations of villages already saved."""
     from geo.coverage.membership import ASSIGNED_ZONE_PREFIX
+    from geo.ingest.indicators import parse_units
     from geo.ingest.villages import import_village_file, locate_villages
     from geo.region_data import load_region_data
     from geo.workspace import Workspace
 
     workspace = Workspace(args.workspace) if args.workspace else None
     data_now = load_region_data(region.key, workspace=workspace)
+    units = parse_units(args.unit)
+    if args.indicators_only:
+        return _import_indicators(args, region, path, data, data_now, workspace, units)
     zones = data_now.zones[~data_now.zones["zone_id"].astype(str).str.startswith(ASSIGNED_ZONE_PREFIX)]
     report = import_village_file(data, path.name, region_boundary=boundary, datum=args.datum,
                                  region_adcode=region.adcode, sheet=args.sheet, crs=args.crs,
-                                 region_zones=zones, apply_suggested_codes=args.apply_suggested_codes)
+                                 region_zones=zones, apply_suggested_codes=args.apply_suggested_codes,
+                                 region=region.key, units=units)
     located = None
     if args.place and not report.errors:
         own = workspace.read("villages", region.key) if workspace is not None else None
@@ -184,7 +189,29 @@ def _import_villages(args, region, path, data: bytes, boundary) -> str:
         else:
             result["saved"] = {"workspace": workspace.location, "layer": "villages", "region": region.key,
                                "version": workspace.save_import(report, "villages", region.key, actor=actor),
-                               "villages": report.rows_ok, "unplaced": report.unplaced}
+                               "villages": report.rows_ok, "unplaced": report.unplaced,
+                               "indicator_values": result["indicator_values"]}
+    return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+def _import_indicators(args, region, path, data: bytes, data_now, workspace, units) -> str:
+    """Validate a file of village figures keyed by id, code or name against the region's villages (seed or saved)
+    and save them as indicator values; the villages stay as they are."""
+    from geo.ingest.indicators import import_indicator_file
+
+    provenance = "illustrative" if "示意" in path.name else "user"
+    report = import_indicator_file(data, path.name, region=region.key, villages=data_now.villages, units=units,
+                                   provenance=provenance, sheet=args.sheet)
+    result = report.as_dict(args.lang)
+    args.exit_code = 1 if report.errors else 0
+    if not report.errors and not args.dry_run:
+        from geo.access.cli import command_actor
+
+        actor = command_actor(workspace, args.user)
+        version = workspace.save_indicators(region.key, report.indicators, report.indicator_definitions,
+                                            source=path.name, actor=actor, action="import")
+        result["saved"] = {"workspace": workspace.location, "layer": "indicators", "region": region.key,
+                           "version": version, "indicator_values": len(report.indicators)}
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
@@ -275,6 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", action="store_true",
                    help="villages: the file gives locations of villages already in the workspace, keyed by code, "
                         "township + name, or name; only those villages are updated")
+    p.add_argument("--indicators-only", action="store_true",
+                   help="villages: the file holds only figures (监测对象户数 …, wide or with a 统计时点 column) keyed by "
+                        "village id, code or name; they are saved as indicator values of the region's villages, "
+                        "which stay as they are")
+    p.add_argument("--unit", action="append", metavar="COLUMN=UNIT",
+                   help="villages: import a numeric column no registry indicator claims as a custom indicator in "
+                        "this unit (e.g. --unit 合作社数=个); repeat for more columns")
     p.add_argument("--half-width-km", type=float, default=DEFAULT_HALF_WIDTH_KM, help="zones: half-width of belts without one")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's messages")
     p.add_argument("--dry-run", action="store_true", help="validate only; nothing is written")

@@ -32,6 +32,35 @@ class RegionData:
     zones: gpd.GeoDataFrame
     villages: gpd.GeoDataFrame
     version: str = field(default="", compare=False)  # data_version() of what this was loaded from
+    stored_indicators: object = field(default=None, compare=False)  # the workspace's long rows for the region
+    indicator_registry: object = field(default=None, compare=False)  # the registry with the region's custom ones
+
+    @cached_property
+    def indicators(self):
+        """Return every indicator of the region as one long table (geo.indicators.LONG_COLUMNS): the 2014–2020
+        columns of the villages on show plus the workspace's rows, under this data version."""
+        from geo.coverage.indicators import region_indicator_table
+
+        return region_indicator_table(self.villages, self.region.key, self.stored_indicators)
+
+    @property
+    def registry(self):
+        """Return the indicator registry with the region's custom indicators."""
+        from geo.indicators import load_indicators
+
+        return self.indicator_registry if self.indicator_registry is not None else load_indicators()
+
+    def indicator_years(self, indicator: str | None = None) -> list[int]:
+        """Return the years the region has values for (of one indicator when given), ascending."""
+        from geo.indicators import years_of
+
+        return years_of(self.indicators, indicator)
+
+    @property
+    def indicators_illustrative(self) -> bool:
+        """True when any stored indicator value is illustrative (the 示意 example file)."""
+        stored = self.stored_indicators
+        return stored is not None and bool((stored["provenance"] == "illustrative").any())
 
     @cached_property
     def membership(self):
@@ -55,7 +84,7 @@ class RegionData:
     def illustrative(self) -> bool:
         """True when any layer on show is illustrative (the 示意 label must then be visible)."""
         return bool((self.zones["provenance"] == "illustrative").any()
-                    or (self.villages["provenance"] == "illustrative").any())
+                    or (self.villages["provenance"] == "illustrative").any() or self.indicators_illustrative)
 
     def layer_is_illustrative(self, layer: str) -> bool:
         frame = {"zones": self.zones, "villages": self.villages}[layer]
@@ -126,8 +155,14 @@ def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
         own_zones = workspace.read("zones", region.key)
         if own_zones is not None and len(own_zones):
             zones = validate_zones(own_zones.drop(columns=["region"]), name="workspace zones")
+    stored, registry = None, None
+    if workspace is not None and hasattr(workspace, "read_indicators"):
+        from geo.indicators import registry_with_definitions
+
+        stored, definitions = workspace.read_indicators(region.key)
+        registry = registry_with_definitions(definitions)
     from geo.coverage.membership import with_assigned_zones
 
     zones = with_assigned_zones(zones, villages)  # zone names villages are assigned to, without an outline yet
     return RegionData(region=region, outline=outline, counties=counties, zones=zones, villages=villages,
-                      version=version)
+                      version=version, stored_indicators=stored, indicator_registry=registry)

@@ -52,6 +52,9 @@ HISTORY_KEYS = ("version", "time", "region", "layer", "source", "summary", "acto
 META_TABLE = "workspace_meta"  # key/value: "revision" counts every write, undos included
 DEM_TABLE = "dems"  # region -> DEM file in the folder beside the GeoPackage (see dem_folder)
 DEM_LAYER = "dem"  # the change log's layer name for a DEM save
+INDICATOR_LAYER = "indicators"  # the change log's layer name for a save of indicator values only
+DEFINITION_COLUMNS = ["region", "indicator", "name_zh", "name_en", "unit_zh", "unit_en", "kind", "aggregation",
+                      "weight", "header"]  # geo.indicators.DEFINITION_TABLE
 
 
 def default_workspace_location() -> Path | str:
@@ -117,14 +120,37 @@ class Workspace:
         """Undo the newest save (of a region, when given); return the entry undone, or None when there is none."""
         raise NotImplementedError
 
+    def read_indicators(self, region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return a region's stored long indicator table (geo.indicators.LONG_COLUMNS) and its custom indicator
+        definitions (DEFINITION_COLUMNS); both empty when nothing is stored."""
+        raise NotImplementedError
+
+    def save_indicators(self, region: str, long_table: pd.DataFrame, definitions: pd.DataFrame | None = None, *,
+                        source: str, actor: Actor | None = None, replace: bool = False,
+                        action: str | None = None) -> int:
+        """Save a region's indicator values (long rows) and custom definitions; return the version.
+
+        A row replaces the stored row of the same village, indicator, year and month; other stored rows stay
+        (replace=True drops the region's stored rows first). Authorised, audited, in the change log (layer
+        "indicators"); undo restores the region's previous rows.
+        """
+        return self.save(INDICATOR_LAYER, region, None, source=source, actor=actor, action=action,
+                         indicators=(long_table, definitions), replace_indicators=replace)
+
     def save_import(self, report, layer: str, region: str, *, actor: Actor | None = None) -> int:
-        """Save what an import report validated (its villages or zones, replacing the region's layer); refuse a
-        report with errors, so that a failed import never touches the workspace. Return the version."""
+        """Save what an import report validated (its villages or zones, replacing the region's layer) — and, for
+        villages, the indicator values the file holds (report.indicators) in the same write, so one undo takes
+        both back; refuse a report with errors, so that a failed import never touches the workspace. Return the
+        version."""
         frame = getattr(report, layer, None)
         if report.errors or frame is None:
             raise WorkspaceError(f"{report.file} has {len(report.errors)} errors: nothing was saved")
+        indicators = getattr(report, "indicators", None) if layer == "villages" else None
+        extra = {}
+        if indicators is not None and len(indicators):
+            extra["indicators"] = (indicators, getattr(report, "indicator_definitions", None))
         return self.save(layer, region, frame, source=report.file, replace_region=True, actor=actor,
-                         action="import")
+                         action="import", **extra)
 
     # ------------------------------------------------------------------ access and audit, shared by the back ends
     def access(self) -> AccessStore:
@@ -178,7 +204,58 @@ def save_action(action: str | None, frame, delete_ids) -> str:
     """Return what the audit log calls a save: as given, or delete when it only deletes, else save."""
     if action:
         return action
-    return "delete" if delete_ids and not len(frame) else "save"
+    return "delete" if delete_ids and frame is not None and not len(frame) else "save"
+
+
+def empty_definitions() -> pd.DataFrame:
+    """Return custom indicator definitions with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in DEFINITION_COLUMNS})
+
+
+def incoming_indicators(region: str, indicators) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (long rows, definitions) of a save, checked and with every row's region set to the region saved."""
+    from geo.indicators import registry_with_definitions, validate_long, with_region
+
+    long_table, definitions = indicators
+    definitions = empty_definitions() if definitions is None or not len(definitions) else \
+        definitions.reindex(columns=DEFINITION_COLUMNS).assign(region=region)
+    registry = registry_with_definitions(definitions)
+    long_table = validate_long(with_region(long_table, region), registry=registry, name="indicators")
+    return long_table, definitions.reset_index(drop=True)
+
+
+def merged_indicators(before: tuple[pd.DataFrame, pd.DataFrame], incoming: tuple[pd.DataFrame, pd.DataFrame],
+                      *, replace: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return a region's indicator rows after a save: incoming rows win per (village, indicator, year, month);
+    definitions win per indicator; replace drops the stored rows first."""
+    from geo.indicators import sort_long
+
+    (old_rows, old_defs), (new_rows, new_defs) = before, incoming
+    if replace:
+        old_rows, old_defs = old_rows.iloc[0:0], old_defs.iloc[0:0]
+    rows = pd.concat([new_rows, old_rows], ignore_index=True)
+    rows = rows[~rows.assign(_m=rows["month"].fillna(0)).duplicated(["village_id", "indicator", "year", "_m"])]
+    defs = pd.concat([new_defs, old_defs], ignore_index=True).drop_duplicates("indicator")
+    return sort_long(rows), defs.reset_index(drop=True)
+
+
+def indicator_undo(rows: pd.DataFrame, definitions: pd.DataFrame) -> dict:
+    """Return a region's indicator rows and definitions as JSON-able data for the change log's undo."""
+    from geo.indicators import storage_rows
+
+    return {"rows": storage_rows(rows),
+            "definitions": [[None if pd.isna(v) else v for v in row]
+                            for row in definitions.reindex(columns=DEFINITION_COLUMNS).itertuples(index=False)]}
+
+
+def indicators_from_undo(undo: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (long rows, definitions) from indicator_undo's data."""
+    from geo.indicators import LONG_COLUMNS, _typed, empty_long
+
+    rows = _typed(pd.DataFrame(undo["rows"], columns=LONG_COLUMNS)) if undo["rows"] else empty_long()
+    definitions = pd.DataFrame(undo["definitions"], columns=DEFINITION_COLUMNS) if undo["definitions"] \
+        else empty_definitions()
+    return rows, definitions
 
 class GeoPackageWorkspace(Workspace):
     """A GeoPackage of the user's own layers, keyed by region."""
@@ -227,6 +304,16 @@ class GeoPackageWorkspace(Workspace):
         (saved, replaced, deleted; summary_text(entry, lang) words them)."""
         return [_public(entry) for entry in self._read_history()]
 
+    def read_indicators(self, region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return a region's stored long indicator table and its custom indicator definitions (empty when none)."""
+        from geo.indicators import registry_with_definitions, validate_long
+
+        rows, definitions = self._read_indicator_tables()
+        rows = rows[rows["region"] == region]
+        definitions = definitions[definitions["region"] == region].reset_index(drop=True)
+        registry = registry_with_definitions(definitions)
+        return validate_long(rows, registry=registry, name=f"{self.path.name} indicators"), definitions
+
     def revision(self) -> str:
         """Return a token that changes with every write to the file, by this process or any other.
 
@@ -253,52 +340,74 @@ class GeoPackageWorkspace(Workspace):
         return int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ writing
-    def save(self, layer: str, region: str, frame: gpd.GeoDataFrame, *, source: str,
+    def save(self, layer: str, region: str, frame: gpd.GeoDataFrame | None, *, source: str,
              replace_region: bool = False, delete_ids: list[str] | None = None, actor: Actor | None = None,
-             action: str | None = None) -> int:
+             action: str | None = None, indicators=None, replace_indicators: bool = False) -> int:
         """Save objects of one region to a layer (upsert by id; or replace the region's rows); return the version.
 
         frame must be WGS84 with the layer's id column. delete_ids removes those objects. the actor must be allowed to edit the
         region (AccessDenied otherwise); action names the write in the audit log (import, save, delete).
+        indicators: (long rows, custom definitions) of the region saved in the same write (merged per key; see
+        Workspace.save_indicators); layer "indicators" with frame None saves only them.
         """
-        id_column = ID_COLUMN[layer]
-        if frame.crs is None or frame.crs.to_epsg() != 4326:
-            raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
-        if id_column not in frame.columns:
-            raise WorkspaceError(f"{layer} has no {id_column} column")
+        if layer == INDICATOR_LAYER:
+            frame = None
+        else:
+            id_column = ID_COLUMN[layer]
+            if frame.crs is None or frame.crs.to_epsg() != 4326:
+                raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
+            if id_column not in frame.columns:
+                raise WorkspaceError(f"{layer} has no {id_column} column")
+        incoming_rows = incoming_indicators(region, indicators) if indicators is not None else None
         action = save_action(action, frame, delete_ids)
-        obj = audit_object(layer, source, [*frame[id_column], *(delete_ids or [])])
+        obj = (audit_object(layer, source, [*frame[id_column], *(delete_ids or [])]) if frame is not None else
+               f"{INDICATOR_LAYER} <- {source} [{len(incoming_rows[0]) if incoming_rows else 0} values]")
         who = self._authorize(actor, region, action, obj)
-        incoming = frame.copy()
-        incoming["region"] = region
         with self._audited(who, action, region, obj) as audit, self._locked():
             current = {name: self._read_all(name) for name in LAYERS}
-            before = current[layer]
-            if before is None:
-                before = incoming.iloc[0:0]
-            in_region = before["region"] == region
-            if replace_region:
-                replaced = before[in_region]
-                kept = before[~in_region]
-            else:
-                touched = set(incoming[id_column]) | set(delete_ids or [])
-                hit = in_region & before[id_column].isin(touched)
-                replaced = before[hit]
-                kept = before[~hit]
-            after = gpd.GeoDataFrame(pd.concat([kept, incoming], ignore_index=True), geometry="geometry", crs=4326)
-            current[layer] = after
+            all_rows, all_defs = self._read_indicator_tables()
+            undo: dict = {"ids": [], "replaced": None}
+            counts = {"saved": 0, "replaced": 0, "deleted": 0}
+            if frame is not None:
+                incoming = frame.copy()
+                incoming["region"] = region
+                before = current[layer]
+                if before is None:
+                    before = incoming.iloc[0:0]
+                in_region = before["region"] == region
+                if replace_region:
+                    replaced = before[in_region]
+                    kept = before[~in_region]
+                else:
+                    touched = set(incoming[id_column]) | set(delete_ids or [])
+                    hit = in_region & before[id_column].isin(touched)
+                    replaced = before[hit]
+                    kept = before[~hit]
+                current[layer] = gpd.GeoDataFrame(pd.concat([kept, incoming], ignore_index=True), geometry="geometry",
+                                                  crs=4326)
+                counts = {"saved": len(incoming), "replaced": len(replaced), "deleted": len(delete_ids or [])}
+                undo = {"ids": list(map(str, incoming[id_column])),
+                        "replaced": json.loads(replaced.to_json(drop_id=True)) if len(replaced) else None}
+            if incoming_rows is not None:
+                here, def_here = all_rows["region"] == region, all_defs["region"] == region
+                before_rows = (all_rows[here], all_defs[def_here])
+                rows, defs = merged_indicators(before_rows, incoming_rows, replace=replace_indicators)
+                undo["indicators"] = indicator_undo(*before_rows)
+                all_rows = pd.concat([all_rows[~here], rows], ignore_index=True)
+                all_defs = pd.concat([all_defs[~def_here], defs], ignore_index=True)
+                counts["values"] = len(incoming_rows[0])
+                if frame is None:
+                    counts["saved"] = len(incoming_rows[0])
             history = self._read_history()
             version = (max((h["version"] for h in history), default=0)) + 1
             history.append({
                 "version": version, "time": time.strftime("%Y-%m-%d %H:%M:%S"), "region": region, "layer": layer,
                 "source": source,
-                "summary": json.dumps({"saved": len(incoming), "replaced": len(replaced),
-                                       "deleted": len(delete_ids or [])}),  # counts: worded in the reader's language
+                "summary": json.dumps(counts),  # counts: worded in the reader's language
                 "actor": who.name,
-                "undo": json.dumps({"ids": list(map(str, incoming[id_column])),
-                                    "replaced": json.loads(replaced.to_json(drop_id=True)) if len(replaced) else None}),
+                "undo": json.dumps(undo),
             })
-            self._write_atomically(current, history)
+            self._write_atomically(current, history, indicators=(all_rows, all_defs))
             audit["detail"] = f"version {version}: {history[-1]['summary']}"
             return version
 
@@ -367,16 +476,23 @@ class GeoPackageWorkspace(Workspace):
                 dems[region] = undo["dem"]
             self._write_atomically(current, history, dems=dems)
             return _public(entry)
-        frame = current[layer]
-        id_column = ID_COLUMN[layer]
-        if frame is not None:
-            frame = frame[~((frame["region"] == region) & frame[id_column].astype(str).isin(undo["ids"]))]
-        if undo["replaced"]:
-            restored = gpd.GeoDataFrame.from_features(undo["replaced"]["features"], crs=4326)
-            frame = restored if frame is None else gpd.GeoDataFrame(
-                pd.concat([frame, restored], ignore_index=True), geometry="geometry", crs=4326)
-        current[layer] = frame
-        self._write_atomically(current, history)
+        indicators = None
+        if "indicators" in undo:  # the region's indicator rows as they were before the save
+            all_rows, all_defs = self._read_indicator_tables()
+            rows, defs = indicators_from_undo(undo["indicators"])
+            indicators = (pd.concat([all_rows[all_rows["region"] != region], rows], ignore_index=True),
+                          pd.concat([all_defs[all_defs["region"] != region], defs], ignore_index=True))
+        if layer in LAYERS:
+            frame = current[layer]
+            id_column = ID_COLUMN[layer]
+            if frame is not None:
+                frame = frame[~((frame["region"] == region) & frame[id_column].astype(str).isin(undo["ids"]))]
+            if undo["replaced"]:
+                restored = gpd.GeoDataFrame.from_features(undo["replaced"]["features"], crs=4326)
+                frame = restored if frame is None else gpd.GeoDataFrame(
+                    pd.concat([frame, restored], ignore_index=True), geometry="geometry", crs=4326)
+            current[layer] = frame
+        self._write_atomically(current, history, indicators=indicators)
         return _public(entry)
 
     # ------------------------------------------------------------------ internals
@@ -429,9 +545,28 @@ class GeoPackageWorkspace(Workspace):
             rows = con.execute(f"SELECT region, file, crs, sha256, source, time FROM {DEM_TABLE}").fetchall()
         return {r[0]: dict(zip(("file", "crs", "sha256", "source", "time"), r[1:])) for r in rows}
 
-    def _write_atomically(self, layers: dict, history: list[dict], *, dems: dict | None = None) -> None:
+    def _read_indicator_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return every region's stored indicator rows and definitions, as stored (empty when the file has none)."""
+        from geo.indicators import DEFINITION_TABLE, INDICATOR_TABLE, LONG_COLUMNS, _typed, empty_long
+
+        rows, definitions = empty_long(), empty_definitions()
+        if not self.path.exists():
+            return rows, definitions
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+            names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if INDICATOR_TABLE in names:
+                rows = _typed(pd.read_sql_query(f"SELECT {', '.join(LONG_COLUMNS)} FROM {INDICATOR_TABLE}", con))
+            if DEFINITION_TABLE in names:
+                definitions = pd.read_sql_query(f"SELECT {', '.join(DEFINITION_COLUMNS)} FROM {DEFINITION_TABLE}", con)
+        return rows, definitions
+
+    def _write_atomically(self, layers: dict, history: list[dict], *, dems: dict | None = None,
+                          indicators: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> None:
+        from geo.indicators import write_indicator_tables
+
         revision = self._stored_revision() + 1  # under the lock: no other writer between this read and the rename
         dems = self._read_dems() if dems is None else dems  # carried over by every write
+        indicators = self._read_indicator_tables() if indicators is None else indicators  # likewise
         fd, tmp = tempfile.mkstemp(prefix=".workspace-", suffix=".gpkg", dir=self.path.parent)
         os.close(fd)
         os.unlink(tmp)
@@ -454,6 +589,7 @@ class GeoPackageWorkspace(Workspace):
                 con.executemany(f"INSERT INTO {DEM_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
                                 [(region, d["file"], d["crs"], d["sha256"], d["source"], d["time"])
                                  for region, d in dems.items()])
+                write_indicator_tables(con, *indicators)
                 con.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
                 con.execute(f"INSERT INTO {META_TABLE} VALUES ('revision', ?)", (str(revision),))
             with open(tmp, "rb+") as fh:

@@ -8,7 +8,8 @@ Same guarantees as the GeoPackage file (geo/workspace.py), from the database:
 - undo: the change log holds what each save replaced, as the GeoPackage's does; undo is itself a transaction;
 - a revision counter row bumped in the same transaction as every write (revision()).
 Tables: va_villages and va_zones (one row per object: region, id, attributes as JSON (key order kept), PostGIS geometry in EPSG:4326,
-and an insertion sequence so rows read back in the order they were saved), va_change_log, va_meta.
+and an insertion sequence so rows read back in the order they were saved), va_change_log, va_meta, and the indicator
+tables of geo.indicators.STORAGE_DDL (village_indicators, indicator_definitions), written in the same transaction.
 """
 from __future__ import annotations
 
@@ -25,14 +26,22 @@ import shapely
 from geo.access.rights import Actor
 from geo.access.store import is_database_url
 from geo.errors import AccessDenied, WorkspaceError
+from geo.indicators import DEFINITION_TABLE, INDICATOR_TABLE, LONG_COLUMNS, STORAGE_DDL, _typed, storage_rows
 from geo.workspace import (
+    DEFINITION_COLUMNS,
     HISTORY_KEYS,
     ID_COLUMN,
+    INDICATOR_LAYER,
     LAYERS,
     Workspace,
     _public,
     audit_object,
     default_workspace_location,
+    empty_definitions,
+    incoming_indicators,
+    indicator_undo,
+    indicators_from_undo,
+    merged_indicators,
     save_action,
 )
 
@@ -49,7 +58,7 @@ CREATE TABLE IF NOT EXISTS {table} (seq BIGSERIAL PRIMARY KEY, region TEXT NOT N
     properties JSON NOT NULL, geom geometry(Geometry, 4326));
 CREATE INDEX IF NOT EXISTS {table}_key ON {table} (region, object_id);
 CREATE INDEX IF NOT EXISTS {table}_geom ON {table} USING GIST (geom);
-""" for table in TABLES.values())
+""" for table in TABLES.values()) + "".join(f"{statement};\n" for statement in STORAGE_DDL)
 _READY: set[str] = set()  # database URLs whose tables exist (one per workspace the process opens: bounded)
 _READY_LOCK = threading.Lock()
 
@@ -130,6 +139,42 @@ class PostgisWorkspace(Workspace):
         change (saved, replaced, deleted; geo.workspace.summary_text words them)."""
         return [_public(entry) for entry in self._read_history()]
 
+    def read_indicators(self, region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return a region's stored long indicator table and its custom indicator definitions (empty when none)."""
+        from geo.indicators import empty_long, registry_with_definitions, validate_long
+
+        with self._connect() as con:
+            if not con.execute(f"SELECT to_regclass('{INDICATOR_TABLE}') IS NOT NULL").fetchone()[0]:
+                return empty_long(), empty_definitions()
+            rows, definitions = self._region_indicators(con, region)
+        return validate_long(rows, registry=registry_with_definitions(definitions), name="indicators"), definitions
+
+    @staticmethod
+    def _region_indicators(cur, region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from geo.indicators import empty_long
+
+        found = cur.execute(f"SELECT {', '.join(LONG_COLUMNS)} FROM {INDICATOR_TABLE} WHERE region = %s",
+                            (region,)).fetchall()
+        rows = _typed(pd.DataFrame(found, columns=LONG_COLUMNS)) if found else empty_long()
+        found = cur.execute(f"SELECT {', '.join(DEFINITION_COLUMNS)} FROM {DEFINITION_TABLE} WHERE region = %s "
+                            "ORDER BY indicator", (region,)).fetchall()
+        definitions = pd.DataFrame(found, columns=DEFINITION_COLUMNS) if found else empty_definitions()
+        return rows, definitions
+
+    @staticmethod
+    def _replace_indicators(cur, region: str, rows: pd.DataFrame, definitions: pd.DataFrame) -> None:
+        """Replace a region's indicator rows and definitions (inside the caller's transaction)."""
+        cur.execute(f"DELETE FROM {INDICATOR_TABLE} WHERE region = %s", (region,))
+        cur.execute(f"DELETE FROM {DEFINITION_TABLE} WHERE region = %s", (region,))
+        with cur.copy(f"COPY {INDICATOR_TABLE} ({', '.join(LONG_COLUMNS)}) FROM STDIN") as copy:
+            for row in storage_rows(rows.assign(region=region)):
+                copy.write_row(row)
+        if len(definitions):
+            cur.executemany(f"INSERT INTO {DEFINITION_TABLE} ({', '.join(DEFINITION_COLUMNS)}) VALUES "
+                            f"({', '.join('%s' for _ in DEFINITION_COLUMNS)})",
+                            [tuple(None if pd.isna(v) else v for v in row) for row in
+                             definitions.assign(region=region)[DEFINITION_COLUMNS].itertuples(index=False)])
+
     def dem_path(self, region: str) -> Path | None:
         """Return None: a shared database keeps no DEM files (regions use the bundled or national DEM)."""
         return None
@@ -165,42 +210,60 @@ class PostgisWorkspace(Workspace):
         return f"pg:{row[0] if row else 0}"
 
     # ------------------------------------------------------------------ writing
-    def save(self, layer: str, region: str, frame: gpd.GeoDataFrame, *, source: str,
+    def save(self, layer: str, region: str, frame: gpd.GeoDataFrame | None, *, source: str,
              replace_region: bool = False, delete_ids: list[str] | None = None, actor: Actor | None = None,
-             action: str | None = None) -> int:
+             action: str | None = None, indicators=None, replace_indicators: bool = False) -> int:
         """Save objects of one region to a layer (upsert by id; or replace the region's rows); return the version.
 
         frame must be WGS84 with the layer's id column. delete_ids removes those objects. The actor must be allowed
         to edit the region (AccessDenied otherwise); action names the write in the audit log (import, save, delete).
+        indicators: (long rows, custom definitions) saved in the same transaction (see Workspace.save_indicators);
+        layer "indicators" with frame None saves only them.
         """
-        id_column = ID_COLUMN[layer]
-        if frame.crs is None or frame.crs.to_epsg() != 4326:
-            raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
-        if id_column not in frame.columns:
-            raise WorkspaceError(f"{layer} has no {id_column} column")
+        if layer == INDICATOR_LAYER:
+            frame = None
+        else:
+            id_column = ID_COLUMN[layer]
+            if frame.crs is None or frame.crs.to_epsg() != 4326:
+                raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
+            if id_column not in frame.columns:
+                raise WorkspaceError(f"{layer} has no {id_column} column")
+        incoming_rows = incoming_indicators(region, indicators) if indicators is not None else None
         action = save_action(action, frame, delete_ids)
-        obj = audit_object(layer, source, [*frame[id_column], *(delete_ids or [])])
+        obj = (audit_object(layer, source, [*frame[id_column], *(delete_ids or [])]) if frame is not None else
+               f"{INDICATOR_LAYER} <- {source} [{len(incoming_rows[0]) if incoming_rows else 0} values]")
         who = self._authorize(actor, region, action, obj)
-        table = TABLES[layer]
-        ids = [str(i) for i in frame[id_column]]
         with self._audited(who, action, region, obj) as audit, self._connect() as con, con.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             self._ensure(cur)
-            if replace_region:
-                where, params = "region = %s", (region,)
-            else:
-                where, params = "region = %s AND object_id = ANY(%s)", (region, sorted(set(ids) | set(
-                    map(str, delete_ids or []))))
-            replaced = cur.execute(f"SELECT properties::text, ST_AsGeoJSON(geom), region FROM {table} "
-                                   f"WHERE {where} ORDER BY seq", params).fetchall()
-            cur.execute(f"DELETE FROM {table} WHERE {where}", params)
-            self._insert(cur, layer, region, frame)
+            undo: dict = {"ids": [], "replaced": None}
+            counts = {"saved": 0, "replaced": 0, "deleted": 0}
+            if frame is not None:
+                table = TABLES[layer]
+                ids = [str(i) for i in frame[id_column]]
+                if replace_region:
+                    where, params = "region = %s", (region,)
+                else:
+                    where, params = "region = %s AND object_id = ANY(%s)", (region, sorted(set(ids) | set(
+                        map(str, delete_ids or []))))
+                replaced = cur.execute(f"SELECT properties::text, ST_AsGeoJSON(geom), region FROM {table} "
+                                       f"WHERE {where} ORDER BY seq", params).fetchall()
+                cur.execute(f"DELETE FROM {table} WHERE {where}", params)
+                self._insert(cur, layer, region, frame)
+                counts = {"saved": len(frame), "replaced": len(replaced), "deleted": len(delete_ids or [])}
+                undo = {"ids": ids, "replaced": {"type": "FeatureCollection", "features": [
+                    {"type": "Feature", "properties": {**json.loads(p), "region": r},
+                     "geometry": json.loads(g) if g else None} for p, g, r in replaced]} if replaced else None}
+            if incoming_rows is not None:
+                before = self._region_indicators(cur, region)
+                rows, definitions = merged_indicators(before, incoming_rows, replace=replace_indicators)
+                self._replace_indicators(cur, region, rows, definitions)
+                undo["indicators"] = indicator_undo(*before)
+                counts["values"] = len(incoming_rows[0])
+                if frame is None:
+                    counts["saved"] = len(incoming_rows[0])
             version = cur.execute("SELECT coalesce(max(version), 0) + 1 FROM va_change_log").fetchone()[0]
-            summary = json.dumps({"saved": len(frame), "replaced": len(replaced),
-                                  "deleted": len(delete_ids or [])})  # counts: worded in the reader's language
-            undo = {"ids": ids, "replaced": {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {**json.loads(p), "region": r},
-                 "geometry": json.loads(g) if g else None} for p, g, r in replaced]} if replaced else None}
+            summary = json.dumps(counts)  # counts: worded in the reader's language
             cur.execute("INSERT INTO va_change_log VALUES (%s, to_char(now(), 'YYYY-MM-DD HH24:MI:SS'), %s, %s, %s, "
                         "%s, %s, %s)", (version, region, layer, source, summary, who.name, json.dumps(undo)))
             self._bump(cur)
@@ -230,14 +293,19 @@ class PostgisWorkspace(Workspace):
                 entry = found[0]
                 obj = f"{entry['layer']} version {entry['version']} <- {entry['source']}"
                 who = actor if region is not None else self._authorize(actor, entry["region"], "undo", obj)
-                layer, table = entry["layer"], TABLES[entry["layer"]]
+                layer = entry["layer"]
                 undo = json.loads(entry["undo"])
-                cur.execute(f"DELETE FROM {table} WHERE region = %s AND object_id = ANY(%s)",
-                            (entry["region"], undo["ids"]))
-                if undo["replaced"]:
-                    restored = gpd.GeoDataFrame.from_features(undo["replaced"]["features"], crs=4326)
-                    for restored_region, rows in restored.groupby("region", sort=False):
-                        self._insert(cur, layer, restored_region, rows.drop(columns="region"))
+                if layer in TABLES:
+                    table = TABLES[layer]
+                    cur.execute(f"DELETE FROM {table} WHERE region = %s AND object_id = ANY(%s)",
+                                (entry["region"], undo["ids"]))
+                    if undo["replaced"]:
+                        restored = gpd.GeoDataFrame.from_features(undo["replaced"]["features"], crs=4326)
+                        for restored_region, rows in restored.groupby("region", sort=False):
+                            self._insert(cur, layer, restored_region, rows.drop(columns="region"))
+                if "indicators" in undo:
+                    self._ensure(cur)
+                    self._replace_indicators(cur, entry["region"], *indicators_from_undo(undo["indicators"]))
                 cur.execute("DELETE FROM va_change_log WHERE version = %s", (entry["version"],))
                 self._bump(cur)
                 if self._audit_here():

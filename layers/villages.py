@@ -21,6 +21,9 @@ COORD_DECIMALS = 5  # ~1 m
 def village_records(villages: gpd.GeoDataFrame, year: int, gap_ids: set[str] | frozenset = frozenset(), *,
                     datum: str = "wgs84") -> list:
     """Return compact rows [lat, lon, status, is_gap, name, poor, village_id] for the map (display datum, rounded)."""
+    from geo.villages import YEARS
+
+    year = min(max(int(year), YEARS[0]), YEARS[-1])  # after 2020: statuses as at the end of the campaign
     w = to_display(villages, datum, name="villages")
     status = village_status(w, year).to_numpy()
     poor = poor_population(w, year).to_numpy()

@@ -322,3 +322,90 @@ def test_secrets_stay_out_of_the_workspace_and_its_location(location, monkeypatc
     assert "hunter2" not in ws.location
     ws.save("villages", "heishui", villages(["a"]), source="a.csv")
     assert "hunter2" not in str(ws.history()) and "hunter2" not in str(ws.access().audit())
+
+
+# ---------------------------------------------------------------------------------------------- indicators
+def monitoring(values, year=2024, indicator="monitored_people", month=None):
+    import pandas as pd
+
+    return pd.DataFrame({"region": "heishui", "village_id": list(values), "year": year, "month": month,
+                         "indicator": indicator, "value": [float(v) for v in values.values()],
+                         "provenance": "user", "source": "m.csv"})
+
+
+def test_indicators_are_saved_merged_carried_over_and_undone(location):
+    import pandas as pd
+
+    from geo.indicators import custom_indicator, definitions_frame, load_indicators
+
+    ws = Workspace(location)
+    rows, definitions = ws.read_indicators("heishui")
+    assert rows.empty and definitions.empty
+    ws.save("villages", "heishui", villages(["a", "b"]), source="v.csv")
+    revision = ws.revision()
+    coops = custom_indicator("合作社数", unit_zh="个", kind="villages")
+    defs = definitions_frame(load_indicators().with_custom(coops), "heishui")
+    ws.save_indicators("heishui", pd.concat([monitoring({"a": 3, "b": 4}),
+                                             monitoring({"a": 1}, year=2023, indicator=coops.id)]),
+                       defs, source="m.csv")
+    assert ws.revision() != revision
+    assert ws.history()[-1]["layer"] == "indicators" and ws.history()[-1]["saved"] == 3
+    rows, definitions = ws.read_indicators("heishui")
+    assert sorted(zip(rows["village_id"], rows["year"], rows["value"])) == [("a", 2023, 1.0), ("a", 2024, 3.0),
+                                                                           ("b", 2024, 4.0)]
+    assert definitions["indicator"].tolist() == [coops.id] and definitions["unit_zh"].tolist() == ["个"]
+    assert ws.read_indicators("yaan")[0].empty
+    # a write of another layer keeps them (the GeoPackage is rebuilt on every write)
+    ws.save("zones", "heishui", gpd.GeoDataFrame({"zone_id": ["z"]}, geometry=[Point(103, 32).buffer(0.1)], crs=4326),
+            source="z.geojson")
+    assert len(ws.read_indicators("heishui")[0]) == 3
+    # a later save wins per village, indicator, year and month; the rest stays
+    ws.save_indicators("heishui", monitoring({"a": 9}), None, source="fix.csv")
+    rows = ws.read_indicators("heishui")[0].set_index(["village_id", "year"])["value"]
+    assert rows[("a", 2024)] == 9.0 and rows[("b", 2024)] == 4.0 and rows[("a", 2023)] == 1.0
+    ws.undo_last()
+    rows = ws.read_indicators("heishui")[0].set_index(["village_id", "year"])["value"]
+    assert rows[("a", 2024)] == 3.0
+    ws.undo_last()  # the zones
+    ws.undo_last()  # the first indicator save
+    assert ws.read_indicators("heishui")[0].empty and ws.read_indicators("heishui")[1].empty
+    assert len(ws.read("villages", "heishui")) == 2
+
+
+def test_an_import_saves_villages_and_indicators_in_one_write_and_one_undo(location):
+    from types import SimpleNamespace
+
+    ws = Workspace(location)
+    ws.save_indicators("heishui", monitoring({"old": 5}, year=2022), None, source="before.csv")
+    report = SimpleNamespace(file="file.xlsx", errors=[], villages=villages(["a", "b"]),
+                             indicators=monitoring({"a": 3, "b": 4}), indicator_definitions=None)
+    ws.save_import(report, "villages", "heishui")
+    assert len(ws.history()) == 2 and ws.history()[-1]["layer"] == "villages"
+    assert len(ws.read_indicators("heishui")[0]) == 3
+    ws.undo_last()
+    assert ws.read("villages", "heishui") is None or not len(ws.read("villages", "heishui"))
+    assert ws.read_indicators("heishui")[0]["village_id"].tolist() == ["old"]
+
+
+def test_indicator_saves_are_authorised_and_audited(location):
+    ws = Workspace(location)
+    viewer = account("wang", ["viewer"])
+    with pytest.raises(AccessDenied):
+        ws.save_indicators("heishui", monitoring({"a": 1}), None, source="m.csv", actor=viewer)
+    assert ws.read_indicators("heishui")[0].empty
+    editor = account("li", ["editor"], ["513228"])
+    ws.save_indicators("heishui", monitoring({"a": 1}), None, source="m.csv", actor=editor)
+    assert ws.history()[-1]["actor"] == "li"
+    events = ws.access().audit()
+    assert [(e["user_name"], e["result"]) for e in events if "indicators" in e["object"]][-2:] == [
+        ("wang", "refused: no right"), ("li", "ok")]
+
+
+def test_bad_indicator_rows_are_refused_and_nothing_changes(location):
+    from geo.errors import SchemaError
+
+    ws = Workspace(location)
+    before = ws.revision()
+    with pytest.raises(SchemaError):
+        ws.save_indicators("heishui", monitoring({"a": -1}), None, source="bad.csv")
+    assert ws.revision() == before and ws.read_indicators("heishui")[0].empty

@@ -7,7 +7,7 @@ from briefing.gis import EXPORT_DATUMS
 from geo.i18n import localized, t
 from geo.regions import RegionRef
 from views import auth, cache
-from views.state import page_args
+from views.state import current_indicator, page_args
 from views.widgets import illustrative_notice
 
 ALL_ZONES = ""
@@ -23,6 +23,7 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
     if region is None:
         return
     data = cache.region_data(region)
+    indicator = current_indicator()
     st.header(f"{t('briefing_title', lang)} · {region.name(lang)} · {year}")
     illustrative_notice(data, lang)
     names = dict(zip(data.zones["zone_id"], localized(data.zones, "name", lang)))
@@ -35,7 +36,7 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
     underlay = c4.checkbox(t("briefing_underlay", lang), key="briefing_underlay", value=False)
     grid = c4.checkbox(t("briefing_grid", lang), key="briefing_grid", value=False)
     png = cache.card_bytes(data, year, zone_id=zone_id, size=size, lang=lang, review=review, fmt="png",
-                           underlay=underlay, grid=grid)
+                           underlay=underlay, grid=grid, indicator=indicator)
     st.subheader(t("briefing_preview", lang))
     st.image(png, width="stretch")
     zone_label = names.get(zone_id, "")
@@ -45,11 +46,12 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
                        on_click=auth.record_export, args=(region.key, "png", year), type="primary")
     d2.download_button(t("briefing_download_pdf", lang),
                        cache.card_bytes(data, year, zone_id=zone_id, size=size, lang=lang, review=review, fmt="pdf",
-                                        underlay=underlay, grid=grid),
+                                        underlay=underlay, grid=grid, indicator=indicator),
                        file_name(region.name(lang), zone_label, year, ".pdf"), "application/pdf", key="download_pdf",
                        on_click=auth.record_export, args=(region.key, "pdf", year))
     with d3:
-        if len(data.zones) and st.button(t("briefing_atlas", lang), key="build_atlas"):
+        if len(data.zones) and year == cache.campaign_year(year) and st.button(t("briefing_atlas", lang),
+                                                                                key="build_atlas"):
             from briefing.atlas import render_atlas
 
             bar = st.progress(0.0)
@@ -68,7 +70,7 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
     st.subheader(t("briefing_gis", lang))
     datum = st.radio(t("briefing_datum", lang), list(EXPORT_DATUMS), key="briefing_datum", horizontal=True,
                      format_func=lambda d: t(f"briefing_datum_{d}", lang))
-    exports = cache.table_exports(data, year, lang, datum)
+    exports = cache.table_exports(data, year, lang, datum, indicator)
     e1, e2, e3, e4 = st.columns(4)
     e1.download_button(t("briefing_download_xlsx", lang), exports["xlsx"],
                        file_name(region.name(lang), "", year, ".xlsx"),

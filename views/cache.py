@@ -66,9 +66,60 @@ def _report(key: str, version: str, year: int, lang: str) -> dict:
     return metrics_report(_region_data(key, version), year, lang=lang)
 
 
+def campaign_year(year: int) -> int:
+    """Return the year of the 2014–2020 machinery (poverty status, registered poor) that a chosen year shows: the
+    year itself, or 2020 after the campaign (statuses as at its end; no village is a poverty village after it)."""
+    return min(max(int(year), YEARS[0]), YEARS[-1])
+
+
 def report(data: RegionData, year: int, lang: str) -> dict:
-    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report)."""
-    return _report(data.region.key, data.version, year, lang)
+    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report); a year after
+    2020 gets the report as at the end of 2020 (campaign_year)."""
+    return _report(data.region.key, data.version, campaign_year(year), lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _indicator_views(key: str, version: str, indicator: str, year: int) -> dict:
+    from geo.coverage.indicators import (
+        coverage_by_class,
+        indicator_change,
+        indicator_gaps,
+        indicator_over_years,
+        indicator_union,
+        indicator_zone_values,
+    )
+    from geo.villages import PLANNING_CLASS_COLUMN
+
+    data = _region_data(key, version)
+    table, registry, membership = data.indicators, data.registry, data.membership
+    out = {
+        "zones": indicator_zone_values(data.zones, data.villages, table, indicator, year, membership=membership,
+                                       registry=registry),
+        "union": indicator_union(data.zones, data.villages, table, indicator, year, membership=membership,
+                                 registry=registry),
+        "gaps": indicator_gaps(data.zones, data.villages, table, indicator, year, membership=membership),
+        "change": indicator_change(data.zones, data.villages, table, indicator, year, membership=membership,
+                                   registry=registry),
+        "years": indicator_over_years(data.zones, data.villages, table, indicator, membership=membership,
+                                      registry=registry),
+        "classes": None,
+    }
+    if PLANNING_CLASS_COLUMN in data.villages.columns:
+        out["classes"] = coverage_by_class(data.villages, membership, table=table, indicator=indicator, year=year,
+                                           registry=registry)
+    return out
+
+
+def indicator_views(data: RegionData, indicator: str, year: int) -> dict:
+    """Return the coverage of an indicator in a year: per zone, the union, the gaps, the change on the previous
+    year, the yearly series and (with planning classes) coverage by class (geo.coverage.indicators)."""
+    return _indicator_views(data.region.key, data.version, indicator, int(year))
+
+
+def region_years(region: RegionRef) -> list[int]:
+    """Return the years a region's data has (2014–2020 always; later years when the workspace holds values)."""
+    data = region_data(region)
+    return sorted(set(YEARS) | set(data.indicator_years()))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -85,7 +136,7 @@ def years_table(data: RegionData) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _whatif_table(key: str, version: str, year: int) -> pd.DataFrame:
     data = _region_data(key, version)
-    return whatif_curve(data.zones, data.villages, year)
+    return whatif_curve(data.zones, data.villages, campaign_year(year))
 
 
 def whatif_table(data: RegionData, year: int) -> pd.DataFrame:
@@ -96,7 +147,7 @@ def whatif_table(data: RegionData, year: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _pairing_table(key: str, version: str, year: int) -> pd.DataFrame:
     data = _region_data(key, version)
-    return pairing(data.zones, data.villages, year, membership=data.membership)
+    return pairing(data.zones, data.villages, campaign_year(year), membership=data.membership)
 
 
 def pairing_table(data: RegionData, year: int) -> pd.DataFrame:
@@ -106,7 +157,7 @@ def pairing_table(data: RegionData, year: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang: str, review: str, fmt: str,
-                underlay: bool, grid: bool = False, dem_key: str = "") -> bytes:
+                underlay: bool, grid: bool = False, dem_key: str = "", indicator: str | None = None) -> bytes:
     import xyzservices.providers as xyz
 
     from briefing.card import render_card
@@ -116,30 +167,40 @@ def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang
     dem = _dem(data.region.adcode, key, dem_key, None) if user_dem is not None and dem_key else None
     return render_card(data, year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
                        review_number=review or None, underlay=xyz.OpenStreetMap.Mapnik if underlay else None,
-                       dpi=200 if fmt == "png" else 100, grid=grid, dem=dem)
+                       dpi=200 if fmt == "png" else 100, grid=grid, dem=dem, indicator=indicator)
 
 
 def card_bytes(data: RegionData, year: int, *, zone_id: str, size: str, lang: str, review: str, fmt: str,
-               underlay: bool, grid: bool = False) -> bytes:
-    """Return the briefing card (PNG or PDF bytes) of the data (hillshade from the region's DEM, optional grid)."""
+               underlay: bool, grid: bool = False, indicator: str | None = None) -> bytes:
+    """Return the briefing card (PNG or PDF bytes) of the data (hillshade from the region's DEM, optional grid) —
+    of an indicator when given (briefing.card.card_figure)."""
     return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay, grid,
-                       dem_token(data.region))
+                       dem_token(data.region), indicator)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _table_exports(key: str, version: str, year: int, lang: str, datum: str) -> dict[str, bytes]:
+def _table_exports(key: str, version: str, year: int, lang: str, datum: str,
+                   indicator: str | None = None) -> dict[str, bytes]:
     from briefing.gis import export_layers, to_geojson_zip, to_geopackage, villages_csv
+    from briefing.indicators import add_indicator_sheets, indicator_csv
     from briefing.workbook import render_workbook
 
     data = _region_data(key, version)
-    layers = export_layers(data, year, datum=datum)
-    return {"xlsx": render_workbook(data, year, lang=lang), "gpkg": to_geopackage(layers),
-            "geojson": to_geojson_zip(layers), "csv": villages_csv(data, year)}
+    poverty_year = campaign_year(year)  # the 2014–2020 layers and sheets: as at the end of 2020 after it
+    layers = export_layers(data, poverty_year, datum=datum)
+    out = {"xlsx": render_workbook(data, poverty_year, lang=lang), "gpkg": to_geopackage(layers),
+           "geojson": to_geojson_zip(layers), "csv": villages_csv(data, poverty_year)}
+    if indicator is not None and (indicator != "poor_population" or year != poverty_year):
+        out["xlsx"] = add_indicator_sheets(out["xlsx"], data, indicator, year, lang=lang)
+        out["csv"] = indicator_csv(data, indicator, year, lang=lang)
+    return out
 
 
-def table_exports(data: RegionData, year: int, lang: str, datum: str) -> dict[str, bytes]:
-    """Return the workbook, GeoPackage, GeoJSON (zip) and CSV exports of the data."""
-    return _table_exports(data.region.key, data.version, year, lang, datum)
+def table_exports(data: RegionData, year: int, lang: str, datum: str, indicator: str | None = None) -> dict[str, bytes]:
+    """Return the workbook, GeoPackage, GeoJSON (zip) and CSV exports of the data; with an indicator other than
+    the 2014–2020 default, the workbook gains its sheets and the CSV is its per-village values (small numbers
+    as "<3")."""
+    return _table_exports(data.region.key, data.version, year, lang, datum, indicator)
 
 
 # ------------------------------------------------------------------------------------------------ terrain

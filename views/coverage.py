@@ -6,7 +6,7 @@ import streamlit as st
 from geo.i18n import localized, pick, t
 from geo.regions import RegionRef
 from views import cache
-from views.state import page_args
+from views.state import DEFAULT_INDICATOR, current_indicator, page_args
 from views.widgets import illustrative_notice
 
 
@@ -102,11 +102,110 @@ def elevation_section(data, year: int, lang: str) -> None:
                      poor=int(data.villages.loc[flags, f"poor_{year}"].sum()), median=float(elevation.median())))
 
 
+def fmt_value(value, spec) -> str:
+    """Return an indicator's value as shown: whole numbers for counts, two decimals otherwise; "—" when unknown."""
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value:,.0f}" if spec.integer or spec.kind == "money" else f"{value:,.2f}"
+
+
+def indicator_section(data, indicator: str, year: int, lang: str) -> None:
+    """Coverage of any indicator in a year: the union, per zone, the yearly chart, the change on the previous year
+    with values, the gaps and — with planning classes — coverage by class. A year without values says so."""
+    spec = data.registry.get(indicator)
+    label = f"{spec.name(lang)}（{spec.unit(lang)}）" if lang == "zh" else f"{spec.name(lang)} ({spec.unit(lang)})"
+    views = cache.indicator_views(data, indicator, year)
+    union = views["union"]
+    st.subheader(t("ind_union_title", lang, indicator=label, year=year))
+    if union["value_total"] is None:
+        st.info(t("indicator_no_data", lang, indicator=spec.name(lang), year=year))
+    else:
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("ind_covered", lang), fmt_value(union["value_covered"], spec))
+        c2.metric(t("ind_total", lang), fmt_value(union["value_total"], spec))
+        c3.metric(t("ind_share", lang), "—" if union["share_covered"] is None else f"{union['share_covered']:.1%}")
+        st.caption(t("ind_reporting", lang, reporting=union["villages_reporting"],
+                     covered=union["villages_reporting_covered"]))
+        zones = views["zones"]
+        if len(zones):
+            st.subheader(t("ind_zone_table", lang, indicator=label, year=year))
+            st.dataframe(pd.DataFrame({
+                t("zone", lang): localized(zones, "name", lang),
+                t("kind", lang): [t(f"zone_kind_{k}", lang) for k in zones["kind"]],
+                label: [fmt_value(v, spec) for v in zones["value"]],
+                t("ind_villages_reporting", lang): zones["villages_reporting"],
+                t("ind_share_of_region", lang): ["—" if pd.isna(v) else f"{v:.1%}" for v in zones["share"]],
+            }), hide_index=True, width="stretch", key="indicator_zone_table")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("ind_chart_years", lang, indicator=label))
+        series = views["years"]
+        if series.empty:
+            st.info(t("ind_no_years", lang))
+        else:
+            long = pd.concat([
+                pd.DataFrame({"year": series["year"], "value": series["value_total"], "series": t("chart_total", lang)}),
+                pd.DataFrame({"year": series["year"], "value": series["value_covered"],
+                              "series": t("chart_covered", lang)})])
+            st.altair_chart(alt.Chart(long).mark_line(point=True).encode(
+                x=alt.X("year:O", title=t("year", lang)), y=alt.Y("value:Q", title=label),
+                color=alt.Color("series:N", title=t("chart_series", lang)),
+                tooltip=["year:O", "series:N", alt.Tooltip("value:Q", format=",.0f")]), width="stretch")
+    with right:
+        change = views["change"]
+        before = change["previous_year"].iloc[0] if len(change) else None
+        st.subheader(t("ind_change_title", lang, year=year,
+                       previous="—" if before is None or pd.isna(before) else int(before)))
+        st.dataframe(pd.DataFrame({
+            t("zone", lang): localized(change, "name", lang),
+            str(year): [fmt_value(v, spec) for v in change["value"]],
+            t("ind_previous", lang): [fmt_value(v, spec) for v in change["previous_value"]],
+            t("ind_change", lang): ["—" if pd.isna(v) else f"{v:+,.0f}" for v in change["change"]],
+        }), hide_index=True, width="stretch", key="indicator_change_table")
+    if union["value_total"] is not None:
+        gaps = views["gaps"]
+        st.subheader(t("ind_gap_title", lang, indicator=spec.name(lang), year=year))
+        if gaps.empty:
+            st.success(t("ind_gap_none", lang, indicator=spec.name(lang), year=year))
+        else:
+            st.dataframe(pd.DataFrame({
+                t("village_name", lang): gaps["name"], label: [fmt_value(v, spec) for v in gaps["value"]],
+                t("distance_km", lang): ["—" if pd.isna(d) else f"{d:.2f}" for d in gaps["distance_km"]],
+            }), hide_index=True, width="stretch", key="indicator_gap_table")
+    class_section(views["classes"], spec, label, lang)
+
+
+def class_section(classes, spec, label: str, lang: str) -> None:
+    """Coverage by village planning class (村庄分类), when the villages have the column."""
+    if classes is None or classes.empty:
+        return
+    from geo.indicators import load_indicators
+
+    names = {c.id: c.name(lang) for c in load_indicators().planning_classes}
+    st.subheader(t("class_title", lang))
+    table = {t("class_name", lang): [names.get(c, t("class_none", lang)) for c in classes["planning_class"]],
+             t("villages_count", lang): classes["villages"], t("class_villages_covered", lang): classes["villages_covered"]}
+    if "value" in classes.columns:
+        table[label] = [fmt_value(v, spec) for v in classes["value"]]
+        table[t("class_value_covered", lang)] = [fmt_value(v, spec) for v in classes["value_covered"]]
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="class_table")
+
+
 def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
-    """Show a region's coverage in a year: the union, per zone, charts, gaps, pairing, published vs computed."""
+    """Show a region's coverage in a year: the union, per zone, charts, gaps, pairing, published vs computed — or,
+    for another indicator or a year after 2020, the coverage of the indicator chosen in the sidebar."""
     if region is None:
         return
     data = cache.region_data(region)
+    indicator = current_indicator()
+    if indicator != DEFAULT_INDICATOR or year != cache.campaign_year(year):
+        st.header(f"{region.name(lang)} · {year}")
+        illustrative_notice(data, lang)
+        if len(data.villages) == 0:
+            st.info(t("no_villages", lang))
+            return
+        indicator_section(data, indicator, year, lang)
+        return
     report = cache.report(data, year, lang)
     st.header(f"{region.name(lang)} · {year}")
     illustrative_notice(data, lang)
@@ -208,6 +307,9 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
                         t("distance_partner_km", lang): pairs["distance_km"],
                     }), hide_index=True, width="stretch", key="pairing_table", column_config={
                         t("distance_partner_km", lang): st.column_config.NumberColumn(format="%.2f")})
+        spec = data.registry.get(DEFAULT_INDICATOR)
+        class_section(cache.indicator_views(data, DEFAULT_INDICATOR, year)["classes"], spec,
+                      spec.name(lang), lang)
 
     if report["published"]:
         st.subheader(t("published_vs_computed", lang))

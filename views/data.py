@@ -46,7 +46,10 @@ SOURCE_KEYS = {SOURCE_DRAWN: "history_source_drawn", SOURCE_DELETED: "history_so
                SOURCE_REPLACED: "history_source_replaced"}
 SECTIONS = ("villages", "zones", "draw", "terrain", "dem")
 VILLAGE_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "kml", "gpkg", "zip"]
-VILLAGE_MODES = ("replace", "place")  # import the villages (replacing the region's), or place villages already saved
+VILLAGE_MODES = ("replace", "place", "indicators")  # import the villages (replacing the region's), place villages
+# already saved, or add figures (监测对象户数 …) to the region's villages without replacing them
+EXAMPLE_FILE = "heishui_monitoring_2021-2025_yearly_示意.csv"  # data/examples/: the 示意 monitoring file for 黑水
+EXAMPLE_REGION = "heishui"
 CRS_AUTO = "auto"
 # Central meridians a planner may pick for eastings without a zone number: CGCS2000 3° and 6° Gauss-Krüger (EPSG)
 GK_CHOICES = [GK3[0] + i for i in range(21)] + [GK6[0] + i for i in range(11)]
@@ -164,11 +167,73 @@ def show_flash() -> None:
 def villages_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     mode = st.radio(t("data_village_mode", lang), VILLAGE_MODES, key="data_village_mode", horizontal=True,
                     format_func=lambda m: t(f"data_village_mode_{m}", lang))
+    if region.key == EXAMPLE_REGION:
+        example_section(ws, data, region, lang)
     upload = st.file_uploader(t("data_upload", lang), type=VILLAGE_TYPES, key="data_upload")
+    if mode == "indicators":
+        if upload is not None and not too_large(upload, lang):
+            import_indicators_upload(ws, data, region, upload, lang)
+        return
     datum = datum_choice("data_datum", lang)
     if upload is not None and not too_large(upload, lang):
         import_villages_upload(ws, data, region, upload, datum, mode, lang)
     unplaced_section(ws, data, region, lang)
+
+
+def example_section(ws, data, region: RegionRef, lang: str) -> None:
+    """Offer the illustrative (示意) monitoring file for 黑水, 2021–2025: imported as indicator values of the seed
+    villages, flagged illustrative, so the 示意 label follows them onto every page and export."""
+    from pathlib import Path
+
+    from geo.ingest.indicators import import_indicator_file
+
+    st.caption(t("data_example_help", lang))
+    if st.button(t("data_example_import", lang), key="data_example_import"):
+        path = Path(__file__).resolve().parent.parent / "data" / "examples" / EXAMPLE_FILE
+        report = import_indicator_file(path.read_bytes(), path.name, region=region.key, villages=data.villages,
+                                       provenance="illustrative")
+        if report.errors:
+            show_report(report, lang)
+            return
+        version = auth.write(lang, ws.save_indicators, region.key, report.indicators, report.indicator_definitions,
+                             source=path.name, action="import")
+        if version is not None:
+            saved("indicators", version, len(report.indicators), lang)
+
+
+def unit_inputs(columns, file_key: str, lang: str) -> dict[str, str]:
+    """Ask the unit of numeric columns no indicator claims (custom indicators); return {column: unit} given so far."""
+    prefix = f"data_unit_{file_key}_"
+    for column in columns:
+        st.text_input(t("data_unit", lang, column=column), key=prefix + column, help=t("data_unit_help", lang))
+    return {key[len(prefix):]: str(value).strip() for key, value in st.session_state.items()
+            if str(key).startswith(prefix) and str(value).strip()}
+
+
+def given_units(file_key: str) -> dict[str, str]:
+    prefix = f"data_unit_{file_key}_"
+    return {key[len(prefix):]: str(value).strip() for key, value in st.session_state.items()
+            if str(key).startswith(prefix) and str(value).strip()}
+
+
+def import_indicators_upload(ws, data, region: RegionRef, upload, lang: str) -> None:
+    """A file of figures keyed by village id, code or name: matched to the region's villages, saved as indicator
+    values (the villages stay as they are)."""
+    from geo.ingest.indicators import import_indicator_file
+
+    content = upload.getvalue()
+    file_key = hashlib.sha1(content).hexdigest()[:10]
+    report = import_indicator_file(content, upload.name, region=region.key, villages=data.villages,
+                                   units=given_units(file_key))
+    show_report(report, lang)
+    unit_inputs(report.needs_unit + list(given_units(file_key)), file_key, lang)
+    if report.errors or report.indicators is None or not len(report.indicators):
+        return
+    if st.button(t("data_confirm_indicators", lang, n=len(report.indicators)), key="data_confirm", type="primary"):
+        version = auth.write(lang, ws.save_indicators, region.key, report.indicators, report.indicator_definitions,
+                             source=upload.name, action="import")
+        if version is not None:
+            saved("indicators", version, len(report.indicators), lang)
 
 
 def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode: str, lang: str) -> None:
@@ -192,7 +257,8 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
     report = import_village_file(content, upload.name, upload=table, mapping=mapping, datum=datum,
                                  region_boundary=data.outline, region_adcode=region.adcode, crs=crs,
                                  region_zones=zones, apply_suggested_codes=st.session_state.get("data_apply_codes",
-                                                                                                 False))
+                                                                                                 False),
+                                 region=region.key, units=given_units(file_key))
     if report.reading is not None or crs != CRS_AUTO:  # projected metres: say how they were read, offer the others
         if report.reading is not None:
             st.info(report.reading.description(lang))
@@ -202,6 +268,7 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
         st.selectbox(t("data_crs", lang), choices, key=f"data_crs_{file_key}",
                      format_func=lambda c: crs_label(c, report.readings, lang))
     show_report(report, lang)
+    unit_inputs(report.needs_unit + [c for c in given_units(file_key) if c not in report.needs_unit], file_key, lang)
     if report.suggested_codes:
         st.checkbox(t("data_apply_codes", lang, n=len(report.suggested_codes)), key="data_apply_codes")
     if report.villages is None or report.errors:
@@ -218,8 +285,8 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
             version = auth.write(lang, ws.save, "villages", region.key, located, source=f"{upload.name} (locations)")
             if version is not None:
                 saved("villages", version, len(located), lang)
-    elif st.button(t("data_confirm", lang), key="data_confirm", type="primary"):
-        version = auth.write(lang, ws.save_import, report, "villages", region.key)
+    elif st.button(t("data_confirm", lang), key="data_confirm", type="primary"):  # villages and their figures:
+        version = auth.write(lang, ws.save_import, report, "villages", region.key)  # one write, one undo
         if version is not None:
             saved("villages", version, report.rows_ok, lang)
 
@@ -349,6 +416,8 @@ def drawing_key(feature: dict) -> str:
 def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     """Draw valley polygons and belt lines; name them; see their coverage live; save, replace or delete."""
     st.caption(t("data_draw_help", lang))
+    area_kind = st.radio(t("data_draw_kind", lang), ("valley", "park"), key="data_draw_kind", horizontal=True,
+                         format_func=lambda k: t(f"zone_kind_{k}", lang))  # what a drawn polygon is; a line: a belt
     drawn: dict = st.session_state.setdefault("drawn_zones", {})  # drawing key -> {"feature", "attributes"}
     fmap, basemap, datum = context_map(data, data.zones, region, year, lang)
     draw_control().add_to(fmap)
@@ -356,7 +425,7 @@ def draw_section(ws, data, region: RegionRef, year: int, lang: str) -> None:
     for feature in (result or {}).get("all_drawings") or []:
         key = drawing_key(feature)
         if key not in drawn:
-            kind = "belt" if "LineString" in feature["geometry"]["type"] else "valley"
+            kind = "belt" if "LineString" in feature["geometry"]["type"] else area_kind
             number = len(drawn) + 1
             drawn[key] = {"feature": feature, "attributes": {
                 "zone_id": f"drawn-{key}", "name_zh": t("data_drawn_name", lang, n=number), "industries": "",

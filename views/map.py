@@ -15,6 +15,7 @@ from layers.legend import MapLabel, illustrative_flag, legend
 from layers.villages import village_legend_entries, villages_layer
 from layers.zones import highlight_layer, zone_legend_entries, zones_layer
 from views import cache
+from views.indicators import choropleth_values
 from views.state import DEFAULT_LAYERS, LAYER_CHOICES, page_args, share_link
 from views.widgets import base_map, illustrative_notice, show_map
 
@@ -150,12 +151,12 @@ def map_page(region: RegionRef | None, year: int, lang: str) -> None:
         entries = []
         if "choropleth" in layers and len(data.zones):
             metric = st.session_state.get("choropleth_metric", "poor_population")
-            values = pd.Series([z[metric] for z in report["zones"]], index=data.zones.index)
-            group, rows = choropleth_layer(drawn_zones, values.loc[drawn_zones.index], name=t("layer_choropleth", lang, metric=t(metric, lang)),
-                                           value_label=t(metric, lang), fmt=CHOROPLETH_METRICS[metric], datum=datum,
+            values, label, fmt = choropleth_values(data, report, metric, year, lang, CHOROPLETH_METRICS)
+            group, rows = choropleth_layer(drawn_zones, values.loc[drawn_zones.index], name=t("layer_choropleth", lang, metric=label),
+                                           value_label=label, fmt=fmt, datum=datum,
                                            tolerance_deg=tolerance, lang=lang)
             group.add_to(fmap)
-            entries += [("", t(metric, lang))] + rows
+            entries += [("", label)] + rows
         elif "zones" in layers:
             zones_layer(drawn_zones, lang=lang, clip_to=outline, tolerance_deg=tolerance, datum=datum).add_to(fmap)
             entries += zone_legend_entries(drawn_zones, lang)

@@ -5,6 +5,8 @@ import streamlit as st
 
 from geo.boundaries import COUNTRY_ADCODE, BoundaryLookupError
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from geo.indicators import FIRST_YEAR
+from geo.indicators import current_year as this_year
 from geo.regions import RegionRef, load_registry, resolve_region
 from geo.villages import YEARS
 from layers.basemaps import basemaps, default_basemap_id
@@ -14,6 +16,7 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 URL_RESTORED = "_url_restored"  # session flag: the link's query parameters were read once
 LAYER_CHOICES = ("zones", "villages", "counties", "choropleth", "terrain")  # terrain: hillshade over online tiles
 DEFAULT_LAYERS = ["zones", "villages", "counties"]
+DEFAULT_INDICATOR = "poor_population"  # the 2014–2020 registered poor population: what the atlas showed before
 
 
 def default_region() -> str:
@@ -42,11 +45,13 @@ def restore_state_from_url() -> None:
         else:
             st.session_state["region_choice"] = OTHER_REGION
             st.session_state["region_query"] = params["region"]
-    if "year" in params:
-        if params["year"].isdigit() and int(params["year"]) in YEARS:
-            st.session_state["year"] = int(params["year"])
+    if "year" in params:  # checked against the region's years once the sidebar knows the region
+        if params["year"].isdigit() and FIRST_YEAR <= int(params["year"]) <= this_year():
+            st.session_state["_url_year"] = int(params["year"])
         else:
             ignored.append(("year", params["year"]))
+    if "indicator" in params:
+        st.session_state["_url_indicator"] = params["indicator"]
     if "basemap" in params:
         if params["basemap"] in basemaps():
             st.session_state["basemap"] = params["basemap"]
@@ -75,6 +80,8 @@ def state_query_params() -> dict[str, str]:
     region = state.get("region_query", "") if choice == OTHER_REGION else choice
     out = {"region": region, "year": str(state.get("year", YEARS[0])), "basemap": state.get("basemap", default_basemap_id()),
            "lang": state.get("lang", DEFAULT_LANGUAGE), "layers": ",".join(state.get("layers", DEFAULT_LAYERS))}
+    if state.get("indicator", DEFAULT_INDICATOR) != DEFAULT_INDICATOR:
+        out["indicator"] = state["indicator"]
     if state.get("selected_zone"):
         out["zone"] = state["selected_zone"]
     view = state.get("view")
@@ -122,8 +129,27 @@ def sidebar() -> str:
                      format_func=names.get)
         if st.session_state.get("region_choice") == OTHER_REGION:
             st.text_input(t("region_query", lang), key="region_query", help=t("region_query_help", lang))
-        st.session_state.setdefault("year", YEARS[0])
-        st.select_slider(t("year", lang), options=list(YEARS), key="year")
+        years, indicators, names = _region_choices(lang)
+        ignored = st.session_state.setdefault("_url_ignored", [])
+        wanted = st.session_state.pop("_url_year", None)
+        if wanted is not None:
+            if wanted in years:
+                st.session_state["year"] = wanted
+            else:
+                ignored.append(("year", str(wanted)))
+        if st.session_state.get("year") not in years:  # a new region without the year chosen before
+            st.session_state["year"] = years[0] if st.session_state.get("year", 0) < years[0] else years[-1]
+        st.select_slider(t("year", lang), options=years, key="year")
+        wanted = st.session_state.pop("_url_indicator", None)
+        if wanted is not None:
+            if wanted in indicators:
+                st.session_state["indicator"] = wanted
+            else:
+                ignored.append(("indicator", wanted))
+        if st.session_state.get("indicator") not in indicators:
+            st.session_state["indicator"] = DEFAULT_INDICATOR
+        st.selectbox(t("indicator", lang), indicators, key="indicator", format_func=names.get,
+                     help=t("indicator_help", lang))
         options = list(basemaps())
         st.session_state.setdefault("basemap", default_basemap_id())  # the offline terrain: needs nothing outside
         st.selectbox(t("basemap", lang), options, key="basemap",
@@ -131,6 +157,42 @@ def sidebar() -> str:
         for key, value in st.session_state.pop("_url_ignored", []):
             st.warning(t("url_ignored", lang, param=key, value=value))
     return lang
+
+
+def _region_choices(lang: str) -> tuple[list[int], list[str], dict[str, str]]:
+    """Return the years the chosen region's data has, its indicators with values (the default first) and their
+    names with units — 2014–2020 and the built-ins when the region cannot be loaded."""
+    from geo.indicators import indicators_of, load_indicators
+
+    registry, years, held = load_indicators(), list(YEARS), []
+    region = _region_quietly()
+    if region is not None:
+        from views import cache
+
+        try:
+            data = cache.region_data(region)
+            registry, years = data.registry, cache.region_years(region)
+            held = indicators_of(data.indicators)
+        except Exception:  # the page itself shows why the region cannot be loaded
+            pass
+    indicators = [DEFAULT_INDICATOR] + [i for i in registry.ids if i in held and i != DEFAULT_INDICATOR]
+    names = {i: f"{registry.get(i).name(lang)}（{registry.get(i).unit(lang)}）" if lang == "zh" else
+             f"{registry.get(i).name(lang)} ({registry.get(i).unit(lang)})" for i in indicators}
+    return years, indicators, names
+
+
+def _region_quietly() -> RegionRef | None:
+    choice = st.session_state.get("region_choice", default_region())
+    query = st.session_state.get("region_query", "") if choice == OTHER_REGION else choice
+    try:
+        return resolve_region(query) if query else None
+    except BoundaryLookupError:
+        return None
+
+
+def current_indicator() -> str:
+    """Return the indicator chosen in the sidebar (the registered poor population by default)."""
+    return st.session_state.get("indicator", DEFAULT_INDICATOR)
 
 
 def current_region() -> RegionRef | None:

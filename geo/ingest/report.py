@@ -67,6 +67,9 @@ class ImportReport:
     unplaced: int = 0  # accepted villages without a location
     source_rows: list[int] = field(default_factory=list)  # each accepted village's row (or feature) in the file
     zones_new: list[str] = field(default_factory=list)  # zone names assigned that the region does not have yet
+    indicators: object | None = None  # the long indicator rows of the file (geo.indicators.LONG_COLUMNS), if any
+    indicator_definitions: object | None = None  # custom indicators those rows use (DEFINITION_TABLE rows)
+    needs_unit: list[str] = field(default_factory=list)  # numeric columns left out until their unit is stated
 
     @property
     def errors(self) -> list[Issue]:
@@ -107,6 +110,9 @@ class ImportReport:
                 "notes": [i.as_dict(lang) for i in self.notes],
                 "rows_ok": self.rows_ok, "unplaced": self.unplaced, "coordinates": reading,
                 "matches": self.matches, "zones_new": self.zones_new,
+                "indicator_values": 0 if self.indicators is None else len(self.indicators),
+                "indicators": [] if self.indicators is None else sorted(set(self.indicators["indicator"])),
+                "needs_unit": self.needs_unit,
                 "suggested_codes": {str(k): v for k, v in self.suggested_codes.items()}}
 
 

@@ -83,6 +83,13 @@ def guess_mapping(columns) -> dict[str, str]:
         match = re.fullmatch(r"(?:poor_?|贫困人口)?(20\d\d)(?:年)?(?:贫困人口)?", normalise_header(column))
         if match and int(match.group(1)) in YEARS:
             mapping[f"poor_{match.group(1)}"] = column
+    if "planning_class" not in mapping:
+        from geo.indicators import load_indicators
+
+        registry = load_indicators()
+        found = next((c for c in columns if registry.is_planning_header(c)), None)  # 村庄分类, 村庄类型 …
+        if found is not None:
+            mapping["planning_class"] = found
     return mapping
 
 
@@ -169,7 +176,8 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
                     datum: str = "wgs84", mapping: dict[str, str] | None = None,
                     region_adcode: str | None = None, rows: np.ndarray | None = None,
                     row_label: str = "row", apply_suggested_codes: bool = False, crs: str | int | None = "auto",
-                    region_zones: gpd.GeoDataFrame | None = None) -> ImportReport:
+                    region_zones: gpd.GeoDataFrame | None = None, region: str = "",
+                    units: dict[str, str] | None = None) -> ImportReport:
     """Validate a table of villages; return one report with every problem and, without errors, the villages.
 
     A chain of named steps, each reporting into the one report: map columns -> (long form to wide) -> parse
@@ -182,6 +190,11 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     are the zones a 所属沟域 column is matched against. crs: "auto", "degrees" or a projected EPSG code (see
     geo.ingest.places.parse_coordinates). rows gives each table row's number in the file (default: spreadsheet
     rows, the header being row 1). A table without coordinates (a register) gives unplaced villages.
+
+    After the 2014–2020 machinery, every other numeric column the indicator registry recognises (monitoring
+    headers, wide 监测户数2021 … columns) becomes long rows in report.indicators (geo.ingest.indicators); other
+    numeric columns become custom indicators when units ({column: unit}) names them. region: the region's key
+    written on those rows (the workspace sets it again on saving). A 村庄分类 column gives planning_class.
     """
     mapping = guess_mapping(table.columns) if mapping is None else dict(mapping)  # {} means: map nothing
     report = ImportReport(file=file_name, mapping=mapping, row_label=row_label)
@@ -204,7 +217,14 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     report.reading, report.readings = placement.reading, placement.readings
     if report.errors:
         return report
-    build_frame(report, values, codes, assigned, placement, len(table), rows, file_name, region_zones)
+    build_frame(report, values, codes, assigned, placement, len(table), rows, file_name, region_zones,
+                planning=_column(table, mapping, "planning_class") if "planning_class" in mapping else None)
+    if report.villages is not None and not report.errors:
+        from geo.ingest.indicators import indicator_rows
+
+        exclude = [c for c in mapping.values() if c in table.columns]
+        indicator_rows(report, table, report.villages["village_id"].astype(str).to_numpy(), region=region,
+                       rows=rows, exclude=exclude, units=units)
     return report
 
 
@@ -360,7 +380,7 @@ def assign_zones(report: ImportReport, table: pd.DataFrame, mapping: dict, rows:
 
 def build_frame(report: ImportReport, values: RowValues, codes: pd.Series, assigned: list[str],
                 placement: Placement, n_rows: int, rows: np.ndarray, file_name: str,
-                region_zones: gpd.GeoDataFrame | None = None) -> None:
+                region_zones: gpd.GeoDataFrame | None = None, planning: pd.Series | None = None) -> None:
     """Assemble the validated villages (WGS84 points, None where unplaced) and put them in the report."""
     numbers = values.numbers
     empty = pd.Series([np.nan] * n_rows)
@@ -375,6 +395,10 @@ def build_frame(report: ImportReport, values: RowValues, codes: pd.Series, assig
         "zones_assigned": assigned,
         "provenance": "user",
     })
+    if planning is not None:
+        from geo.villages import PLANNING_CLASS_COLUMN
+
+        frame[PLANNING_CLASS_COLUMN] = planning.to_numpy()
     _fill_missing_years(frame, numbers, n_rows, report)
     if frame["rural_population"].isna().all():
         frame["rural_population"] = frame[POOR_COLUMNS].max(axis=1)
