@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--review-number", help="审图号 to print on the card")
     parser.add_argument("--datum", choices=EXPORT_DATUMS, default="wgs84", help="GIS exports' datum")
     parser.add_argument("--layer", help="geojson: write only this layer (zones, belts, belt_corridors, villages)")
+    parser.add_argument("--indicator", help="an indicator id of data/indicators.toml (or custom:…) for the card, atlas, "
+                                            "workbook and CSV, e.g. monitored_people (default: the 2014-2020 "
+                                            "registered poor population; needed after 2020)")
     parser.add_argument("--grid", action="store_true", help="draw a longitude/latitude grid on the card (png/pdf)")
     parser.add_argument("--no-terrain", action="store_true", help="no hillshade underlay from the DEM (png/pdf)")
     parser.add_argument("--out", required=True,
@@ -52,23 +55,22 @@ def export(args) -> bytes:
             dem = region_dem(data.outline, user_dem=user_dem)
         return render_card(data, args.year, fmt=args.format, dpi=args.dpi, zone_id=args.zone, size=args.size,
                            lang=args.lang, review_number=args.review_number, grid=args.grid,
-                           terrain=not args.no_terrain, dem=dem)
+                           terrain=not args.no_terrain, dem=dem, indicator=args.indicator)
     if args.format == "atlas":
         from briefing.atlas import render_atlas
 
         def progress(done, total):
             print(f"page {done}/{total}", file=sys.stderr)
 
-        return render_atlas(data, args.year, lang=args.lang, progress=progress)
-    if args.format == "xlsx":
-        from briefing.workbook import render_workbook
+        return render_atlas(data, args.year, lang=args.lang, progress=progress, indicator=args.indicator)
+    if args.format in ("xlsx", "csv"):
+        from briefing.bundle import table_exports
 
-        return render_workbook(data, args.year, lang=args.lang)
-    from briefing.gis import export_layers, to_geojson, to_geojson_zip, to_geopackage, villages_csv
+        return table_exports(data, args.year, lang=args.lang, datum=args.datum, indicator=args.indicator)[args.format]
+    from briefing.gis import export_layers, to_geojson, to_geojson_zip, to_geopackage
+    from geo.villages import campaign_year
 
-    if args.format == "csv":
-        return villages_csv(data, args.year)
-    layers = export_layers(data, args.year, datum=args.datum)
+    layers = export_layers(data, campaign_year(args.year), datum=args.datum)
     if args.format == "gpkg":
         return to_geopackage(layers)
     if str(args.out).lower().endswith(ZIP_SUFFIX):

@@ -9,7 +9,7 @@ from datetime import date
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from briefing.card import card_figure
+from briefing.card import card_figure, indicator_label, indicator_of_card
 from briefing.fonts import use_cjk_font
 from geo.coverage.report import published_table
 from geo.i18n import t
@@ -42,18 +42,38 @@ def cover_rows(data: RegionData, year: int, lang: str) -> list[list[str]]:
     return rows
 
 
-def _cover(data: RegionData, year: int, lang: str, today: date | None, pages: int) -> Figure:
-    # the cover's right column holds the published-vs-computed table instead of the legend
-    fig, _ = card_figure(data, year, lang=lang, today=today, side_panel=False,
-                         title=t("atlas_cover_title", lang, region=data.region.name(lang), year=year))
-    table_rows = cover_rows(data, year, lang)
+def indicator_cover_rows(data: RegionData, year: int, lang: str, indicator: str) -> tuple[list[str], list[list[str]]]:
+    """Return the header and rows of an indicator atlas' cover table: each zone's value (as public exports show it:
+    1–2 households "<3", unknown "—") and how many of its villages report one."""
+    from briefing.indicators import indicator_tables
+
+    zones = indicator_tables(data, indicator, year, lang=lang)["zones"]
+    label_width, value_width = COVER_WRAP[lang]
+    rows = [[_wrap(str(r[0]), label_width), "—" if r[1] is None or r[1] != r[1] else _wrap(f"{r[1]:,.6g}" if
+             isinstance(r[1], float) else str(r[1]), value_width), str(r[2])] for r in zones.iloc[:, :3].itertuples(
+             index=False)]
+    return [str(c) for c in zones.columns[:3]], rows[:COVER_ROWS]
+
+
+def _cover(data: RegionData, year: int, lang: str, today: date | None, pages: int,
+           indicator: str | None = None) -> Figure:
+    # the cover's right column holds the published-vs-computed table (or, for an indicator, its value per zone)
+    # instead of the legend
+    if indicator is None:
+        title = t("atlas_cover_title", lang, region=data.region.name(lang), year=year)
+        header = [t("figure", lang), t("published", lang), t("computed", lang), t("match", lang)]
+        table_rows, widths, caption = cover_rows(data, year, lang), [0.38, 0.27, 0.27, 0.08], t("atlas_published", lang)
+    else:
+        title = t("atlas_indicator_cover_title", lang, region=data.region.name(lang), year=year,
+                  indicator=indicator_label(data, indicator, lang))
+        header, table_rows = indicator_cover_rows(data, year, lang, indicator)
+        widths, caption = [0.44, 0.32, 0.24], t("atlas_indicator_table", lang)
+    fig, _ = card_figure(data, year, lang=lang, today=today, side_panel=False, title=title, indicator=indicator)
     ax = fig.add_axes((0.66, 0.14, 0.32, 0.74))
     ax.axis("off")
-    ax.set_title(t("atlas_published", lang), loc="left", fontsize=11)
+    ax.set_title(caption, loc="left", fontsize=11)
     if table_rows:
-        table = ax.table(cellText=table_rows, colLabels=[t("figure", lang), t("published", lang),
-                                                        t("computed", lang), t("match", lang)],
-                         loc="upper left", cellLoc="left", colWidths=[0.38, 0.27, 0.27, 0.08])
+        table = ax.table(cellText=table_rows, colLabels=header, loc="upper left", cellLoc="left", colWidths=widths)
         table.auto_set_font_size(False)
         table.set_fontsize(7)
         lines = [1] + [max(c.count("\n") + 1 for c in r) for r in table_rows]  # header, then each row
@@ -66,19 +86,23 @@ def _cover(data: RegionData, year: int, lang: str, today: date | None, pages: in
 
 
 def render_atlas(data: RegionData, year: int, *, lang: str = "zh", today: date | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> bytes:
-    """Return the atlas as PDF bytes: a cover and one page per zone; progress(done, total) after each page."""
+                 progress: Callable[[int, int], None] | None = None, indicator: str | None = None) -> bytes:
+    """Return the atlas as PDF bytes: a cover and one page per zone; progress(done, total) after each page.
+
+    indicator: the atlas of an indicator of the region's long table (any year it has), as card_figure's.
+    """
     use_cjk_font()
+    indicator = indicator_of_card(year, indicator)
     zone_ids = list(data.zones["zone_id"])
     total = 1 + len(zone_ids)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": f"{data.region.name_zh} {year}", "Creator": "Valley Atlas",
                                     "Subject": "示意数据" if data.illustrative else ""}) as pdf:
-        pdf.savefig(_cover(data, year, lang, today, total))
+        pdf.savefig(_cover(data, year, lang, today, total, indicator))
         if progress:
             progress(1, total)
         for page, zone_id in enumerate(zone_ids, start=2):
-            fig, _ = card_figure(data, year, zone_id=zone_id, lang=lang, today=today)
+            fig, _ = card_figure(data, year, zone_id=zone_id, lang=lang, today=today, indicator=indicator)
             fig.text(0.5, 0.03, t("atlas_page", lang, page=page, pages=total), fontsize=8, ha="center",
                      color="#555555")
             pdf.savefig(fig)

@@ -180,6 +180,12 @@ def write_villages_csv(villages: gpd.GeoDataFrame, path: Path | str) -> None:
     table.to_csv(path, index=False, encoding="utf-8")
 
 
+def campaign_year(year: int) -> int:
+    """Return the year of the 2014–2020 machinery (poverty status, registered poor) that a chosen year shows: the
+    year itself, or 2020 after the campaign (statuses as at its end; no village is a poverty village after it)."""
+    return min(max(int(year), YEARS[0]), YEARS[-1])
+
+
 def poverty_status(villages: pd.DataFrame, year: int) -> pd.Series:
     """Return True for villages that are poverty villages at the end of a year."""
     _check_year(year)

@@ -101,3 +101,37 @@ def test_cli_imports_the_example_and_metrics_equal_a_brute_force_sum(tmp_path):
             expected = values.to_numpy()[inside | assigned].sum()
             assert zone["value"] == pytest.approx(expected), (indicator, zone["zone_id"])
     assert np.isfinite(by_id["income_per_capita"]["region_value"])
+
+
+def test_the_atlas_card_and_workbook_of_an_indicator_after_2020_from_the_command_line(tmp_path):
+    """The briefing command line exports any indicator of the workspace: an atlas of monitored people in 2024 has a
+    cover naming the indicator and one page per zone; the CSV holds each village's 2024 value (small numbers hidden)."""
+    import os
+    import subprocess
+    import sys
+
+    from pypdf import PdfReader
+
+    from geo.region_data import load_region_data
+
+    workspace = tmp_path / "ws.gpkg"
+    assert run_geo("import", "villages", str(EXAMPLE), "--region", "heishui", "--indicators-only",
+                   workspace=workspace).returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    atlas = tmp_path / "atlas.pdf"
+    done = subprocess.run([sys.executable, "-m", "briefing", "heishui", "--year", "2024", "--format", "atlas",
+                           "--indicator", "monitored_people", "--workspace", str(workspace), "--out", str(atlas)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr
+    pages = PdfReader(atlas).pages
+    zones = load_region_data("heishui").zones
+    assert len(pages) == 1 + len(zones)
+    cover = pages[0].extract_text()
+    assert "监测对象人数" in cover and "2024" in cover and zones["name_zh"].iloc[0] in cover
+    csv = tmp_path / "v.csv"
+    done = subprocess.run([sys.executable, "-m", "briefing", "heishui", "--year", "2024", "--format", "csv",
+                           "--indicator", "monitored_people", "--workspace", str(workspace), "--out", str(csv)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr
+    text = csv.read_text(encoding="utf-8-sig")
+    assert "监测对象人数" in text and "2024" in text.splitlines()[0]

@@ -50,8 +50,7 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
                        file_name(region.name(lang), zone_label, year, ".pdf"), "application/pdf", key="download_pdf",
                        on_click=auth.record_export, args=(region.key, "pdf", year))
     with d3:
-        if len(data.zones) and year == cache.campaign_year(year) and st.button(t("briefing_atlas", lang),
-                                                                                key="build_atlas"):
+        if len(data.zones) and st.button(t("briefing_atlas", lang), key="build_atlas"):
             from briefing.atlas import render_atlas
 
             bar = st.progress(0.0)
@@ -59,10 +58,11 @@ def briefing_page(region: RegionRef | None, year: int, lang: str) -> None:
             def progress(done, total):
                 bar.progress(done / total, text=t("briefing_atlas_progress", lang, done=done, total=total))
 
-            st.session_state["atlas_pdf"] = ((region.key, data.version, year, lang),
-                                             render_atlas(data, year, lang=lang, progress=progress))
+            st.session_state["atlas_pdf"] = ((region.key, data.version, year, lang, indicator),
+                                             render_atlas(data, year, lang=lang, progress=progress,
+                                                          indicator=indicator))
         built = st.session_state.get("atlas_pdf")
-        if built and built[0] == (region.key, data.version, year, lang):  # never an atlas of older data
+        if built and built[0] == (region.key, data.version, year, lang, indicator):  # never an atlas of older data
             st.download_button(t("briefing_download_atlas", lang), built[1],
                                file_name(region.name(lang), "atlas", year, ".pdf"), "application/pdf",
                                key="download_atlas",

@@ -15,7 +15,7 @@ from geo.coverage import coverage_over_years, pairing, whatif_curve
 from geo.coverage.report import metrics_report
 from geo.region_data import RegionData, load_region_data
 from geo.regions import RegionRef
-from geo.villages import YEARS
+from geo.villages import YEARS, campaign_year  # noqa: F401  (campaign_year: the pages use it from here)
 from geo.workspace import Workspace
 
 LOADING = ("加载区划边界与图层…（全国 2,875 个区县首次约 1 分钟） / Loading boundaries and layers… "
@@ -64,12 +64,6 @@ def region_data(region: RegionRef) -> RegionData:
 @st.cache_data(show_spinner=False, max_entries=128)
 def _report(key: str, version: str, year: int, lang: str) -> dict:
     return metrics_report(_region_data(key, version), year, lang=lang)
-
-
-def campaign_year(year: int) -> int:
-    """Return the year of the 2014–2020 machinery (poverty status, registered poor) that a chosen year shows: the
-    year itself, or 2020 after the campaign (statuses as at its end; no village is a poverty village after it)."""
-    return min(max(int(year), YEARS[0]), YEARS[-1])
 
 
 def report(data: RegionData, year: int, lang: str) -> dict:
@@ -181,19 +175,9 @@ def card_bytes(data: RegionData, year: int, *, zone_id: str, size: str, lang: st
 @st.cache_data(show_spinner=False, max_entries=16)
 def _table_exports(key: str, version: str, year: int, lang: str, datum: str,
                    indicator: str | None = None) -> dict[str, bytes]:
-    from briefing.gis import export_layers, to_geojson_zip, to_geopackage, villages_csv
-    from briefing.indicators import add_indicator_sheets, indicator_csv
-    from briefing.workbook import render_workbook
+    from briefing.bundle import table_exports as exports
 
-    data = _region_data(key, version)
-    poverty_year = campaign_year(year)  # the 2014–2020 layers and sheets: as at the end of 2020 after it
-    layers = export_layers(data, poverty_year, datum=datum)
-    out = {"xlsx": render_workbook(data, poverty_year, lang=lang), "gpkg": to_geopackage(layers),
-           "geojson": to_geojson_zip(layers), "csv": villages_csv(data, poverty_year)}
-    if indicator is not None and (indicator != "poor_population" or year != poverty_year):
-        out["xlsx"] = add_indicator_sheets(out["xlsx"], data, indicator, year, lang=lang)
-        out["csv"] = indicator_csv(data, indicator, year, lang=lang)
-    return out
+    return exports(_region_data(key, version), year, lang=lang, datum=datum, indicator=indicator)
 
 
 def table_exports(data: RegionData, year: int, lang: str, datum: str, indicator: str | None = None) -> dict[str, bytes]:
