@@ -162,6 +162,24 @@ class Workspace:
     def _access_base(self):
         raise NotImplementedError
 
+    def _check_save(self, layer: str, region: str, frame, *, source: str, delete_ids, indicators, action,
+                    actor) -> tuple:
+        """Check what a save gets (WGS84, its id column) and who saves it; return (frame, incoming indicator rows,
+        action, audit object, actor) — or raise WorkspaceError / AccessDenied before anything is written."""
+        if layer == INDICATOR_LAYER:
+            frame = None
+        else:
+            id_column = ID_COLUMN[layer]
+            if frame.crs is None or frame.crs.to_epsg() != 4326:
+                raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
+            if id_column not in frame.columns:
+                raise WorkspaceError(f"{layer} has no {id_column} column")
+        incoming_rows = incoming_indicators(region, indicators) if indicators is not None else None
+        action = save_action(action, frame, delete_ids)
+        obj = (audit_object(layer, source, [*frame[ID_COLUMN[layer]], *(delete_ids or [])]) if frame is not None
+               else f"{INDICATOR_LAYER} <- {source} [{len(incoming_rows[0]) if incoming_rows else 0} values]")
+        return frame, incoming_rows, action, obj, self._authorize(actor, region, action, obj)
+
     def _authorize(self, actor: Actor | None, region: str, action: str, obj: str) -> Actor:
         """Return who acts; record and raise AccessDenied unless they may change this region (the server's check)."""
         if actor is None:
@@ -350,19 +368,10 @@ class GeoPackageWorkspace(Workspace):
         indicators: (long rows, custom definitions) of the region saved in the same write (merged per key; see
         Workspace.save_indicators); layer "indicators" with frame None saves only them.
         """
-        if layer == INDICATOR_LAYER:
-            frame = None
-        else:
-            id_column = ID_COLUMN[layer]
-            if frame.crs is None or frame.crs.to_epsg() != 4326:
-                raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
-            if id_column not in frame.columns:
-                raise WorkspaceError(f"{layer} has no {id_column} column")
-        incoming_rows = incoming_indicators(region, indicators) if indicators is not None else None
-        action = save_action(action, frame, delete_ids)
-        obj = (audit_object(layer, source, [*frame[id_column], *(delete_ids or [])]) if frame is not None else
-               f"{INDICATOR_LAYER} <- {source} [{len(incoming_rows[0]) if incoming_rows else 0} values]")
-        who = self._authorize(actor, region, action, obj)
+        frame, incoming_rows, action, obj, who = self._check_save(layer, region, frame, source=source,
+                                                                  delete_ids=delete_ids, indicators=indicators,
+                                                                  action=action, actor=actor)
+        id_column = ID_COLUMN.get(layer)
         with self._audited(who, action, region, obj) as audit, self._locked():
             current = {name: self._read_all(name) for name in LAYERS}
             all_rows, all_defs = self._read_indicator_tables()

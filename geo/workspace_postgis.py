@@ -31,18 +31,14 @@ from geo.workspace import (
     DEFINITION_COLUMNS,
     HISTORY_KEYS,
     ID_COLUMN,
-    INDICATOR_LAYER,
     LAYERS,
     Workspace,
     _public,
-    audit_object,
     default_workspace_location,
     empty_definitions,
-    incoming_indicators,
     indicator_undo,
     indicators_from_undo,
     merged_indicators,
-    save_action,
 )
 
 TABLES = {"villages": "va_villages", "zones": "va_zones"}
@@ -220,19 +216,10 @@ class PostgisWorkspace(Workspace):
         indicators: (long rows, custom definitions) saved in the same transaction (see Workspace.save_indicators);
         layer "indicators" with frame None saves only them.
         """
-        if layer == INDICATOR_LAYER:
-            frame = None
-        else:
-            id_column = ID_COLUMN[layer]
-            if frame.crs is None or frame.crs.to_epsg() != 4326:
-                raise WorkspaceError(f"{layer} must be WGS84 (EPSG:4326) to be saved, got {frame.crs}")
-            if id_column not in frame.columns:
-                raise WorkspaceError(f"{layer} has no {id_column} column")
-        incoming_rows = incoming_indicators(region, indicators) if indicators is not None else None
-        action = save_action(action, frame, delete_ids)
-        obj = (audit_object(layer, source, [*frame[id_column], *(delete_ids or [])]) if frame is not None else
-               f"{INDICATOR_LAYER} <- {source} [{len(incoming_rows[0]) if incoming_rows else 0} values]")
-        who = self._authorize(actor, region, action, obj)
+        frame, incoming_rows, action, obj, who = self._check_save(layer, region, frame, source=source,
+                                                                  delete_ids=delete_ids, indicators=indicators,
+                                                                  action=action, actor=actor)
+        id_column = ID_COLUMN.get(layer)
         with self._audited(who, action, region, obj) as audit, self._connect() as con, con.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             self._ensure(cur)

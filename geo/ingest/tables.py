@@ -210,18 +210,21 @@ def cell_text(value: object, number_format: str | None = None) -> str:
     return str(value).strip()
 
 
+def decode_text(data: bytes, file_name: str) -> str:
+    """Return a text file's content, trying UTF-8 (with or without BOM) then GB18030 (a superset of GBK/GB2312)."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem("not_text", file=file_name)
+
+
 def csv_sheet(data: bytes, file_name: str) -> RawSheet:
     """Return a CSV file's records as one RawSheet (UTF-8, UTF-8 with BOM or GBK/GB18030, separator detected)."""
     if not data:
         raise FileProblem("file_empty", file=file_name)
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileProblem("not_text", file=file_name)
+    text = decode_text(data, file_name)
     head = text[:8192].splitlines()[:HEADER_SEARCH_ROWS + BODY_PROBE_ROWS]
     delimiter = max(DELIMITERS, key=lambda d: sum(line.count(d) for line in head))
     cells: list[list[object]] = []

@@ -36,10 +36,9 @@ from geo.ingest.places import (
 from geo.ingest.privacy import PersonalDataRefused, keep_nothing, refuse_personal_data, refused_report
 from geo.ingest.reference import bare_name, township_key
 from geo.ingest.report import ImportReport, Issue, failed_import  # noqa: F401  (part of this module's API)
-from geo.ingest.tables import parse_number_column, read_table_file
+from geo.ingest.tables import decode_text, parse_number_column, read_table_file
 from geo.villages import POOR_COLUMNS, YEARS, placed, split_zone_names, validate_villages
 
-ENCODINGS = ("utf-8-sig", "gb18030")  # tried in order; GB18030 is a superset of GBK and GB2312
 MAX_ROWS = 2_000_000  # a village table longer than this is not a village table
 # Canonical field -> header spellings planners use (compared lower-cased, spaces and punctuation removed).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -112,14 +111,7 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
         body = [["" if v is None else _cell_text(v) for v in row] for row in rows[1:]]
         return pd.DataFrame(body, columns=header, dtype=object)
     if suffix in (".csv", ".txt", ""):
-        for encoding in ENCODINGS:
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise FileProblem("not_text", file=file_name)
+        text = decode_text(data, file_name)
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python",
                             nrows=MAX_ROWS + 1)
         if len(table) > MAX_ROWS:
