@@ -13,7 +13,7 @@ import streamlit as st
 from geo.boundaries import region_divisions
 from geo.coverage import coverage_over_years, pairing, whatif_curve
 from geo.coverage.report import metrics_report
-from geo.region_data import RegionData, load_region_data
+from geo.region_data import RegionData, default_belt_km, load_region_data, with_belt_width
 from geo.regions import RegionRef
 from geo.villages import YEARS
 from geo.workspace import Workspace
@@ -45,33 +45,56 @@ def _region_data(key: str, version: str) -> RegionData:
     return load_region_data(key, workspace=workspace())
 
 
-def region_data(region: RegionRef) -> RegionData:
-    """Return a region's boundary, zones and villages as they are now (the workspace's own layers first).
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _region_data_at_width(key: str, version: str, belt_km: float) -> RegionData:
+    return with_belt_width(_region_data(key, version), belt_km)
 
-    Shared by every session (read-only: never mutate it). Its membership is computed once per data version.
+
+def _data(key: str, version: str, belt_km: float | None) -> RegionData:
+    """Return the data of a version, with every belt at belt_km (membership computed once per version and width)."""
+    return _region_data(key, version) if belt_km is None else _region_data_at_width(key, version, belt_km)
+
+
+def region_data(region: RegionRef, *, belt_km: float | None = None) -> RegionData:
+    """Return a region's boundary, zones and villages as they are now (the workspace's own layers first), with every
+    belt at belt_km when given and different from the belts' own (published) half-width.
+
+    Shared by every session (read-only: never mutate it). Its membership is computed once per data version and width.
     """
-    return _region_data(region.key, data_version(region))
+    data = _region_data(region.key, data_version(region))
+    own = default_belt_km(data.zones)
+    if belt_km is None or own is None or (data.zones.loc[data.zones["kind"] == "belt", "half_width_km"] == belt_km).all():
+        return data
+    return _region_data_at_width(region.key, data.version, float(belt_km))
+
+
+def _args(data: RegionData) -> tuple:
+    return data.region.key, data.version, data.belt_km
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _report(key: str, version: str, year: int, lang: str) -> dict:
-    return metrics_report(_region_data(key, version), year, lang=lang)
+def _report(key: str, version: str, belt_km: float | None, year: int, lang: str) -> dict:
+    out = metrics_report(_data(key, version, belt_km), year, lang=lang)
+    if belt_km is not None:  # published vs computed always at the belts' published width
+        out["published"] = _report(key, version, None, year, lang)["published"]
+    return out
 
 
 def report(data: RegionData, year: int, lang: str) -> dict:
-    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report)."""
-    return _report(data.region.key, data.version, year, lang)
+    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report); the published vs
+    computed check is always at the belts' own (published) half-width."""
+    return _report(*_args(data), year, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _years_table(key: str, version: str) -> pd.DataFrame:
-    data = _region_data(key, version)
+def _years_table(key: str, version: str, belt_km: float | None) -> pd.DataFrame:
+    data = _data(key, version, belt_km)
     return coverage_over_years(data.zones, data.villages, YEARS, membership=data.membership)
 
 
 def years_table(data: RegionData) -> pd.DataFrame:
     """Return the union coverage for every year of the data."""
-    return _years_table(data.region.key, data.version)
+    return _years_table(*_args(data))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -81,29 +104,43 @@ def _whatif_table(key: str, version: str, year: int) -> pd.DataFrame:
 
 
 def whatif_table(data: RegionData, year: int) -> pd.DataFrame:
-    """Return the share of the poor population covered as the belts' half-width varies."""
+    """Return the share of the poor population covered as the belts' half-width varies (independent of the width
+    chosen: the curve is over every width)."""
     return _whatif_table(data.region.key, data.version, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _pairing_table(key: str, version: str, year: int) -> pd.DataFrame:
-    data = _region_data(key, version)
+def _pairing_table(key: str, version: str, belt_km: float | None, year: int) -> pd.DataFrame:
+    data = _data(key, version, belt_km)
     return pairing(data.zones, data.villages, year, membership=data.membership)
 
 
 def pairing_table(data: RegionData, year: int) -> pd.DataFrame:
     """Return each poverty village's partner village in its zone for a year."""
-    return _pairing_table(data.region.key, data.version, year)
+    return _pairing_table(*_args(data), year)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _static_map(key: str, version: str, belt_km: float | None, datum: str, lang: str, layers: tuple[str, ...]):
+    from layers.static import static_map_layers
+
+    return static_map_layers(_data(key, version, belt_km), datum=datum, lang=lang, layers=layers)
+
+
+def static_map(data: RegionData, *, datum: str, lang: str, layers: tuple[str, ...]):
+    """Return the map's year-independent layers (boundaries, zones, village positions) rendered once per data
+    version, belt width, display datum, language and choice of layers (layers.static.StaticMap; shared, read-only)."""
+    return _static_map(*_args(data), datum, lang, tuple(layers))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang: str, review: str, fmt: str,
+def _card_bytes(key: str, version: str, belt_km: float | None, year: int, zone_id: str, size: str, lang: str, review: str, fmt: str,
                 underlay: bool) -> bytes:
     import xyzservices.providers as xyz
 
     from briefing.card import render_card
 
-    return render_card(_region_data(key, version), year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
+    return render_card(_data(key, version, belt_km), year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
                        review_number=review or None, underlay=xyz.OpenStreetMap.Mapnik if underlay else None,
                        dpi=200 if fmt == "png" else 100)
 
@@ -111,15 +148,15 @@ def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang
 def card_bytes(data: RegionData, year: int, *, zone_id: str, size: str, lang: str, review: str, fmt: str,
                underlay: bool) -> bytes:
     """Return the briefing card (PNG or PDF bytes) of the data."""
-    return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay)
+    return _card_bytes(*_args(data), year, zone_id, size, lang, review, fmt, underlay)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _table_exports(key: str, version: str, year: int, lang: str, datum: str) -> dict[str, bytes]:
+def _table_exports(key: str, version: str, belt_km: float | None, year: int, lang: str, datum: str) -> dict[str, bytes]:
     from briefing.gis import export_layers, to_geojson_zip, to_geopackage, villages_csv
     from briefing.workbook import render_workbook
 
-    data = _region_data(key, version)
+    data = _data(key, version, belt_km)
     layers = export_layers(data, year, datum=datum)
     return {"xlsx": render_workbook(data, year, lang=lang), "gpkg": to_geopackage(layers),
             "geojson": to_geojson_zip(layers), "csv": villages_csv(data, year)}
@@ -127,4 +164,4 @@ def _table_exports(key: str, version: str, year: int, lang: str, datum: str) -> 
 
 def table_exports(data: RegionData, year: int, lang: str, datum: str) -> dict[str, bytes]:
     """Return the workbook, GeoPackage, GeoJSON (zip) and CSV exports of the data."""
-    return _table_exports(data.region.key, data.version, year, lang, datum)
+    return _table_exports(*_args(data), year, lang, datum)

@@ -7,7 +7,7 @@ from geo.i18n import localized, t
 from geo.regions import RegionRef
 from views import cache
 from views.state import page_args
-from views.widgets import illustrative_notice
+from views.widgets import belt_width_control, illustrative_notice
 
 
 def fmt_int(value) -> str:
@@ -18,9 +18,10 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
     """Show a region's coverage in a year: the union, per zone, charts, gaps, pairing, published vs computed."""
     if region is None:
         return
-    data = cache.region_data(region)
-    report = cache.report(data, year, lang)
     st.header(f"{region.name(lang)} · {year}")
+    belt_km = belt_width_control(region, lang)  # every figure below at this width; published vs computed at ±5 km
+    data = cache.region_data(region, belt_km=belt_km)
+    report = cache.report(data, year, lang)
     illustrative_notice(data, lang)
     if len(data.villages) == 0:
         st.info(t("no_villages", lang))

@@ -7,6 +7,7 @@ from geo.boundaries import COUNTRY_ADCODE, BoundaryLookupError
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from geo.regions import RegionRef, load_registry, resolve_region
 from geo.villages import YEARS
+from geo.zones import MAX_HALF_WIDTH_KM
 from layers.basemaps import basemaps
 
 OTHER_REGION = "__other__"  # region selectbox value meaning "type a name or code"
@@ -14,6 +15,18 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 URL_RESTORED = "_url_restored"  # session flag: the link's query parameters were read once
 LAYER_CHOICES = ("zones", "villages", "counties", "choropleth")
 DEFAULT_LAYERS = ["zones", "villages", "counties"]
+# Widget values that outlive a page (Streamlit forgets a widget's value on a page that does not draw it) and a change
+# of language (a select box's value comes back from the browser as its label, which the new language no longer has):
+# each run starts by writing them back as session values, read with the previous run's labels.
+KEPT_WIDGET_KEYS = ("region_choice", "region_query", "year", "basemap", "layers", "choropleth_metric", "belt_km",
+                    "present")
+
+
+def keep_widget_values() -> None:
+    """Carry the kept widgets' values into this run whatever the page or language (see KEPT_WIDGET_KEYS)."""
+    for key in KEPT_WIDGET_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def default_region() -> str:
@@ -60,26 +73,53 @@ def restore_state_from_url() -> None:
     if "view" in params:
         try:
             lat, lon, zoom = (float(v) for v in params["view"].split(","))
-            st.session_state["view"] = {"lat": lat, "lon": lon, "zoom": int(zoom)}
+            st.session_state["view"] = {"lat": lat, "lon": lon, "zoom": int(zoom), "region": region_param()}
         except ValueError:
             ignored.append(("view", params["view"]))
+    if "belt" in params:
+        try:
+            width = float(params["belt"])
+            if not 0 < width <= MAX_HALF_WIDTH_KM:
+                raise ValueError(width)
+            st.session_state["belt_km"] = width
+        except ValueError:
+            ignored.append(("belt", params["belt"]))
     if params.get("present") == "1":
         st.session_state["present"] = True
     st.session_state["_url_ignored"] = ignored
 
 
+def region_param() -> str:
+    """Return the region as the link names it: a seed id, 100000 for 全国, or the name or code typed."""
+    choice = st.session_state.get("region_choice", default_region())
+    return st.session_state.get("region_query", "") if choice == OTHER_REGION else choice
+
+
+def current_view() -> dict | None:
+    """Return the remembered map view ({lat, lon, zoom}) when it was taken on the region shown now, else None."""
+    view = st.session_state.get("view")
+    return view if view and view.get("region") == region_param() else None
+
+
+def remember_view(lat: float, lon: float, zoom: float) -> None:
+    """Remember the map's view, with the region it belongs to."""
+    st.session_state["view"] = {"lat": lat, "lon": lon, "zoom": int(zoom), "region": region_param()}
+
+
 def state_query_params() -> dict[str, str]:
-    """Return the shareable state (region, year, zone, basemap, layers, view, language, presentation) as parameters."""
+    """Return the shareable state (region, year, zone, basemap, layers, view, belt width, language, presentation)
+    as parameters; the view only with the region it was taken on."""
     state = st.session_state
-    choice = state.get("region_choice", default_region())
-    region = state.get("region_query", "") if choice == OTHER_REGION else choice
+    region = region_param()
     out = {"region": region, "year": str(state.get("year", YEARS[0])), "basemap": state.get("basemap", "osm"),
            "lang": state.get("lang", DEFAULT_LANGUAGE), "layers": ",".join(state.get("layers", DEFAULT_LAYERS))}
     if state.get("selected_zone"):
         out["zone"] = state["selected_zone"]
-    view = state.get("view")
+    view = current_view()
     if view:
         out["view"] = f"{view['lat']:.5f},{view['lon']:.5f},{int(view['zoom'])}"
+    if state.get("belt_km") is not None and state.get("_belt_default") != state.get("belt_km"):
+        out["belt"] = f"{float(state['belt_km']):g}"
     if state.get("present"):
         out["present"] = "1"
     return {k: v for k, v in out.items() if v}
@@ -108,6 +148,7 @@ def current_lang() -> str:
 def sidebar() -> str:
     """Draw the shared sidebar (language, region, basemap) and return the UI language."""
     restore_state_from_url()
+    keep_widget_values()
     with st.sidebar:
         lang = current_lang()
         st.title(t("app_title", lang))

@@ -34,7 +34,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
     """Return region, year, illustrative flag, per-zone rows, the union, the gap list and published vs computed."""
     membership = data.membership
-    zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership)
+    zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership,
+                         areas_km2=data.zone_areas_km2)
     zones.insert(1, "name", localized(zones, "name", lang))
     gaps = gap_list(data.zones, data.villages, year, membership=membership)
     published = published_vs_computed(data.region.figures, data.zones, data.villages, membership)
