@@ -3,6 +3,7 @@ language, click a village and a belt, a province and 100,000 villages offline, p
 
 Screenshots go to tests/artifacts/ (the ones worth keeping are copied to docs/screenshots/).
 """
+import contextlib
 import re
 import time
 
@@ -40,10 +41,8 @@ def leaflet(page, timeout_s: float = 90):
 def mark_replaced(page) -> None:
     """Mark the map frames now on the page, so that leaflet() finds the map that replaces them."""
     for frame in page.frames:
-        try:
+        with contextlib.suppress(Exception):  # a frame going away
             frame.evaluate("() => { if (window.map) { window.__replaced = true; } }")
-        except Exception:
-            pass
 
 
 def wait_for(predicate, timeout_s: float = 60, what: str = "condition"):
@@ -114,7 +113,7 @@ def test_switching_region_fits_the_new_region_and_the_link_keeps_no_stale_view(s
             pick_sidebar_option(page, 0, name)
         page.get_by_role("heading", name=heading).wait_for(timeout=120_000)
         frame = leaflet(page)
-        fit = wait_for(lambda: (o := outline_inside_view(frame))["found"] and o["inside"] and o, timeout_s=60,
+        fit = wait_for(lambda f=frame: (o := outline_inside_view(f))["found"] and o["inside"] and o, timeout_s=60,
                        what=f"{name}'s outline fitted")
         assert fit["share"] > 0.5, f"{name} spans only {fit['share']:.0%} of the map"
         page.screenshot(path=str(ARTIFACTS / f"flow_region_{heading}.png"))
@@ -226,9 +225,9 @@ def test_a_click_on_a_village_opens_its_record_and_one_click_on_a_belt_selects_i
 
 
 def test_a_province_keeps_its_villages_on_the_offline_basemap_coloured_by_status(server, browser):
+    from geo.coverage.report import metrics_report
     from geo.region_data import load_region_data
     from layers.points import village_classes
-    from geo.coverage.report import metrics_report
 
     page = browser.new_page(viewport=VIEWPORT)
     console = []

@@ -94,22 +94,25 @@ def handle_click(result, data, datum) -> None:
     otherwise the clicked zone or belt (streamlit-folium's last_active_drawing) is selected.
     """
     result = result or {}
-    click = result.get("last_clicked")
-    drawing = result.get("last_active_drawing")
+    click, drawing = result.get("last_clicked"), result.get("last_active_drawing")
+    previous = st.session_state.get("_last_click") or (None, None)
     token = (repr(click), repr(drawing))
-    if not click or token == st.session_state.get("_last_click"):
+    if token == previous:
         return
-    previous = st.session_state.get("_last_click")
     st.session_state["_last_click"] = token
-    props = (drawing or {}).get("properties") or {}
-    if len(data.villages) and "villages" in st.session_state.get("layers", DEFAULT_LAYERS):
+    if click and token[0] != previous[0] and len(data.villages) \
+            and "villages" in st.session_state.get("layers", DEFAULT_LAYERS):
         lon, lat = click_to_wgs84(click["lng"], click["lat"], datum)
         hit = nearest_village(data.villages, lon, lat, CLICK_RADIUS_PX, float(result.get("zoom") or 8))
         if hit is not None:
             st.session_state["selected_village"] = data.villages.at[hit, "village_id"]
             return
-    drawing_is_new = previous is None or previous[1] != token[1]
-    if drawing_is_new and props.get("zone_id") and props["zone_id"] in set(data.zones["zone_id"]):
+    if token[1] == previous[1]:
+        return
+    props = (drawing or {}).get("properties") or {}
+    if props.get("village_id") and props["village_id"] in set(data.villages["village_id"]):
+        st.session_state["selected_village"] = props["village_id"]
+    elif props.get("zone_id") and props["zone_id"] in set(data.zones["zone_id"]):
         st.session_state["selected_zone"] = props["zone_id"]
         st.session_state.pop("selected_village", None)
 
