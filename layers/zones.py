@@ -53,11 +53,12 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
     if (~is_belt).any():
-        outline = 1.5 if len(zones) <= MAX_LABELLED_ZONES else 0.5  # thousands of counties: hairlines
+        many = len(zones) > MAX_LABELLED_ZONES  # a province's or China's counties: hairlines, a faint fill,
+        outline, fill = (0.5, 0.08) if many else (1.5, 0.25)  # so that the villages' colours read above them
         folium.GeoJson(
             display_geometry(props[~is_belt], tolerance_deg=tolerance_deg, datum=datum).to_geo_dict(drop_id=True),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": outline,
-                                      "fillColor": f["properties"]["color"], "fillOpacity": 0.25},
+                                      "fillColor": f["properties"]["color"], "fillOpacity": fill},
             highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.4},
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)

@@ -298,9 +298,10 @@ def test_belt_half_width_redraws_the_corridors_and_recomputes_the_figures(server
     page.screenshot(path=str(ARTIFACTS / "flow_belt_width_coverage.png"), full_page=True)
     assert published.count() == 1
     # the map shows the corridors at the chosen width
-    page.goto(f"{server.url}/map?region=yaan&year=2014&basemap=none&belt=8", wait_until="domcontentloaded")
+    page.goto(f"{server.url}/?region=yaan&year=2014&basemap=none&belt=8", wait_until="domcontentloaded")
     page.get_by_role("heading", name="雅安市").wait_for(timeout=60_000)
     frame = leaflet(page)
     assert "±8 km" in frame.locator(".va-legend").inner_text()
+    assert page.get_by_text("Page not found").count() == 0
     page.screenshot(path=str(ARTIFACTS / "flow_belt_width_map.png"))
     page.close()

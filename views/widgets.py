@@ -7,6 +7,7 @@ from geo.i18n import t
 from layers.assets import use_local_assets
 from layers.base import atlas_map, map_datum
 from layers.basemaps import MissingToken, basemaps, resolve_token
+from layers.static import CANVAS_FROM_FEATURES
 
 MAP_HEIGHT_PX = 640  # the map page's map (CSS px); it spans the page's width
 BELT_WIDTHS_KM = tuple(w / 2 for w in range(1, 41))  # belt half-widths offered (km): 0.5 to 20
@@ -38,7 +39,6 @@ def secrets() -> dict:
         return {}
 
 
-CANVAS_FROM_FEATURES = 500  # from this many polygons on the map, Leaflet draws them on a canvas, not as SVG
 
 
 def base_map_options(lang: str) -> tuple[str, str, str | None]:
@@ -64,7 +64,10 @@ def belt_width_control(region, lang: str) -> float | None:
 
     own = default_belt_km(cache.region_data(region).zones)
     state = st.session_state
-    if own is None:
+    if own is None:  # no belts here: no width in the link, and the next region with belts starts at its own
+        state["_belt_region"] = region.key
+        for key in ("belt_km", "_belt_default"):
+            state.pop(key, None)
         return None
     if state.get("_belt_region") != region.key:
         if state.get("_belt_region") is not None or state.get("belt_km") is None:
