@@ -16,7 +16,7 @@ import base64
 import json
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import folium
 import geopandas as gpd
@@ -236,8 +236,7 @@ def village_classes(villages: gpd.GeoDataFrame, year: int, gap_ids=frozenset()) 
 def village_point_styles(lang: str = "zh") -> list[PointStyle]:
     """Return the six village classes' styles (status, then status with the gap ring), as the village layer."""
     statuses = list(STATUS_CODES)
-    plain = [PointStyle(label=t(f"status_{s}", lang), color=STATUS_COLORS[s], dense_radius_px=2.0)
-             for s in statuses]
+    plain = [PointStyle(label=t(f"status_{s}", lang), color=STATUS_COLORS[s]) for s in statuses]
     gap = t("status_gap", lang)
     ringed = [PointStyle(label=f"{t(f'status_{s}', lang)} · {gap}", color=STATUS_COLORS[s], radius_px=6,
                          ring=GAP_RING, ring_px=2.5, dense_radius_px=3, dense_ring_px=1.5) for s in statuses]
@@ -247,6 +246,8 @@ def village_point_styles(lang: str = "zh") -> list[PointStyle]:
 VILLAGE_DRAW_ORDER = (2, 1, 0, 5, 4, 3)  # other villages first, poverty villages on top, gaps above all
 HIDDEN_CLASS = 6  # a class outside the draw order: a base layer's points stay undrawn until they are recoloured
 VILLAGE_PANE = "vaPoints"  # villages draw in their own pane below zones and belts (static/js/valley_points.js)
+LEGIBLE_DENSE_MAX_VILLAGES = 100_000  # up to this many villages, dense dots are drawn at LEGIBLE_DENSE_RADIUS_PX
+LEGIBLE_DENSE_RADIUS_PX = 2.0  # (above, 1.5 px: fewer pixels to write for a million villages)
 VILLAGE_DENSE_PX = 2000  # villages are drawn small below this much map per village on screen (雅安 at its full
 # extent: 554 villages on a 640 px map), so that belts and zones stay readable at small scales
 
@@ -262,7 +263,10 @@ def village_base_layer(villages: gpd.GeoDataFrame, *, lang: str = "zh", datum: s
     if len(villages) == 0:
         return group
     shown = to_display(villages, datum, name="villages")
-    styles = village_point_styles(lang) + [PointStyle(label="", color="#000000")]
+    styles = village_point_styles(lang)
+    if len(villages) <= LEGIBLE_DENSE_MAX_VILLAGES:  # a county's or a province's villages: dense dots a bit larger
+        styles = [replace(s, dense_radius_px=max(s.dense_radius_px, LEGIBLE_DENSE_RADIUS_PX)) for s in styles]
+    styles.append(PointStyle(label="", color="#000000"))  # HIDDEN_CLASS
     PointsLayer(shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy(),
                 np.full(len(shown), HIDDEN_CLASS, dtype=np.uint8), styles, names=shown["name"].to_numpy(),
                 ids=shown["village_id"].to_numpy(), draw_order=VILLAGE_DRAW_ORDER, key=key,

@@ -305,3 +305,28 @@ def test_belt_half_width_redraws_the_corridors_and_recomputes_the_figures(server
     assert page.get_by_text("Page not found").count() == 0
     page.screenshot(path=str(ARTIFACTS / "flow_belt_width_map.png"))
     page.close()
+
+
+def test_zone_labels_never_overlap_in_english(server, browser):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(f"{server.url}/?region=heishui&basemap=none&lang=en", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Heishui County").wait_for(timeout=60_000)
+    frame = leaflet(page)
+    frame.locator(".va-zone-label").first.wait_for(state="attached", timeout=30_000)
+    time.sleep(1.5)  # the declutter pass runs after the map settles
+    overlaps = frame.evaluate("""() => {
+        var shown = Array.from(document.querySelectorAll('.va-zone-label, .va-county-label'))
+            .filter(function (e) { return e.style.visibility !== 'hidden'; })
+            .map(function (e) { return e.getBoundingClientRect(); });
+        var n = 0;
+        for (var i = 0; i < shown.length; i++) {
+            for (var j = i + 1; j < shown.length; j++) {
+                var a = shown[i], b = shown[j];
+                if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) { n++; }
+            }
+        }
+        return {overlaps: n, shown: shown.length};
+    }""")
+    assert overlaps["overlaps"] == 0 and overlaps["shown"] >= 4, overlaps
+    page.screenshot(path=str(ARTIFACTS / "flow_labels_heishui_en.png"))
+    page.close()
