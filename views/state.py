@@ -16,17 +16,31 @@ URL_RESTORED = "_url_restored"  # session flag: the link's query parameters were
 LAYER_CHOICES = ("zones", "villages", "counties", "choropleth")
 DEFAULT_LAYERS = ["zones", "villages", "counties"]
 # Widget values that outlive a page (Streamlit forgets a widget's value on a page that does not draw it) and a change
-# of language (a select box's value comes back from the browser as its label, which the new language no longer has):
-# each run starts by writing them back as session values, read with the previous run's labels.
+# of language: a select box's value comes back from the browser as its label, which means nothing once the labels
+# are in the other language — and a rerun that starts before the browser has the new labels (a map reporting its
+# view just then) would read every select box as its first option. So each completed run keeps these values, and a
+# run in a language other than the last completed run's takes them from there, not from the browser.
 KEPT_WIDGET_KEYS = ("region_choice", "region_query", "year", "basemap", "layers", "choropleth_metric", "belt_km",
                     "present")
+KEPT = "_kept_widget_values"  # session key: (language, {widget key: value}) of the last completed run
 
 
 def keep_widget_values() -> None:
     """Carry the kept widgets' values into this run whatever the page or language (see KEPT_WIDGET_KEYS)."""
-    for key in KEPT_WIDGET_KEYS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    state = st.session_state
+    kept_lang, kept = state.get(KEPT, (None, None))
+    if kept is not None and kept_lang != state.get("lang", DEFAULT_LANGUAGE):
+        values = kept  # the language changed since the last completed run: the browser's labels are stale
+    else:
+        values = {key: state[key] for key in KEPT_WIDGET_KEYS if key in state}
+    for key, value in values.items():
+        state[key] = value
+
+
+def remember_widget_values() -> None:
+    """At the end of a completed run: keep the widgets' values with the run's language (see keep_widget_values)."""
+    state = st.session_state
+    state[KEPT] = (state.get("lang", DEFAULT_LANGUAGE), {key: state[key] for key in KEPT_WIDGET_KEYS if key in state})
 
 
 def default_region() -> str:
