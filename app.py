@@ -4,7 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.i18n import t
-from views.state import remember_widget_values, sidebar, write_state_to_url
+from views.state import sidebar, write_state_to_url
 
 HERE = Path(__file__).resolve().parent
 FAVICON = str(HERE / "static" / "favicon.png")  # local: no icon from a CDN
@@ -22,4 +22,3 @@ navigation = st.navigation([
 ])
 navigation.run()
 write_state_to_url()
-remember_widget_values()

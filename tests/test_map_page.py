@@ -111,3 +111,15 @@ def test_the_width_variant_is_computed_once_per_data_version_and_width():
     b = cache._region_data_at_width("yaan", "v-test", 8.0)
     assert a is b and a is not data and a.belt_km == 8.0
     assert a.membership is b.membership
+
+
+def test_a_select_box_value_sent_as_a_label_of_either_language_names_its_option():
+    from views.map import CHOROPLETH_METRICS
+    from views.state import CHOROPLETH_CHOICES, as_option, option_labels
+
+    labels = option_labels()
+    assert set(CHOROPLETH_CHOICES) == set(CHOROPLETH_METRICS)
+    assert as_option("basemap", "无底图（离线）", labels) == as_option("basemap", "None (offline)", labels) == "none"
+    assert as_option("layers", ["沟域 / 产业带", "Villages"], labels) == ["zones", "villages"]
+    assert as_option("region_choice", "雅安市", labels) == as_option("region_choice", "Ya'an City", labels) == "yaan"
+    assert as_option("region_choice", "yaan", labels) == "yaan" and as_option("year", 2016, labels) == 2016

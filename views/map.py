@@ -27,7 +27,7 @@ from views import cache
 from views.state import DEFAULT_LAYERS, LAYER_CHOICES, current_view, page_args, remember_view, share_link
 from views.widgets import MAP_HEIGHT_PX, base_map_options, belt_width_control, illustrative_notice, show_map
 
-CHOROPLETH_METRICS = {  # metric -> number format
+CHOROPLETH_METRICS = {  # metric -> number format (the choices: views.state.CHOROPLETH_CHOICES)
     "poor_population": "{:,.0f}", "poor_population_share": "{:.1%}", "poverty_villages": "{:,.0f}",
     "poor_per_km2": "{:,.1f}",
 }

@@ -15,32 +15,51 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 URL_RESTORED = "_url_restored"  # session flag: the link's query parameters were read once
 LAYER_CHOICES = ("zones", "villages", "counties", "choropleth")
 DEFAULT_LAYERS = ["zones", "villages", "counties"]
+CHOROPLETH_CHOICES = ("poor_population", "poor_population_share", "poverty_villages", "poor_per_km2")
 # Widget values that outlive a page (Streamlit forgets a widget's value on a page that does not draw it) and a change
-# of language: a select box's value comes back from the browser as its label, which means nothing once the labels
-# are in the other language — and a rerun that starts before the browser has the new labels (a map reporting its
-# view just then) would read every select box as its first option. So each completed run keeps these values, and a
-# run in a language other than the last completed run's takes them from there, not from the browser.
+# of language. A select box's value comes back from the browser as its label; after a change of language — and in
+# any rerun the browser sends before it has the new labels (a map reporting its view just then) — that label is in
+# the other language, matches no option, and Streamlit would fall back to the first option (issue 14.2: the layers
+# emptied, the basemap back to OpenStreetMap, the region back to the first). Each run therefore writes these values
+# back as session values, labels of either language turned into the option they name.
 KEPT_WIDGET_KEYS = ("region_choice", "region_query", "year", "basemap", "layers", "choropleth_metric", "belt_km",
                     "present")
-KEPT = "_kept_widget_values"  # session key: (language, {widget key: value}) of the last completed run
+
+
+def option_labels() -> dict[str, dict[str, object]]:
+    """Return, per select widget, its options' labels in every language mapped to the option."""
+    out: dict[str, dict[str, object]] = {"region_choice": {}, "basemap": {}, "layers": {}, "choropleth_metric": {}}
+    for lang in LANGUAGES:
+        for r in load_registry().regions:
+            out["region_choice"][r.name(lang)] = r.id
+        out["region_choice"][t("region_country", lang)] = COUNTRY_ADCODE
+        out["region_choice"][t("region_other", lang)] = OTHER_REGION
+        for b in basemaps().values():
+            out["basemap"][b.name(lang)] = b.id
+        for choice in LAYER_CHOICES:
+            out["layers"][t(f"layer_choice_{choice}", lang)] = choice
+        for metric in CHOROPLETH_CHOICES:
+            out["choropleth_metric"][t(metric, lang)] = metric
+    return out
+
+
+def as_option(key: str, value, labels: dict[str, dict[str, object]]):
+    """Return a widget's value with any option label (of either language) replaced by the option it names."""
+    names = labels.get(key)
+    if not names:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [names.get(v, v) if isinstance(v, str) else v for v in value]
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def keep_widget_values() -> None:
     """Carry the kept widgets' values into this run whatever the page or language (see KEPT_WIDGET_KEYS)."""
     state = st.session_state
-    kept_lang, kept = state.get(KEPT, (None, None))
-    if kept is not None and kept_lang != state.get("lang", DEFAULT_LANGUAGE):
-        values = kept  # the language changed since the last completed run: the browser's labels are stale
-    else:
-        values = {key: state[key] for key in KEPT_WIDGET_KEYS if key in state}
-    for key, value in values.items():
-        state[key] = value
-
-
-def remember_widget_values() -> None:
-    """At the end of a completed run: keep the widgets' values with the run's language (see keep_widget_values)."""
-    state = st.session_state
-    state[KEPT] = (state.get("lang", DEFAULT_LANGUAGE), {key: state[key] for key in KEPT_WIDGET_KEYS if key in state})
+    labels = option_labels()
+    for key in KEPT_WIDGET_KEYS:
+        if key in state:
+            state[key] = as_option(key, state[key], labels)
 
 
 def default_region() -> str:
