@@ -80,8 +80,8 @@ def swatch(color: str, *, shape: str = "box", ring: str | None = None) -> str:
 
 def legend(title: str, entries: list[tuple[str, str]], *, position: str = "bottomright", open_: bool = True) -> MapLabel:
     """Return a collapsible legend control: a title (click to fold) and (swatch HTML, label) rows; labels escaped."""
-    rows = "".join(f'<div style="white-space:nowrap;line-height:18px">{sw}{html.escape(label)}</div>'
-                   for sw, label in entries)
+    rows = "".join(f'<div style="line-height:18px;padding-left:24px;text-indent:-24px">{sw}{html.escape(label)}</div>'
+                   for sw, label in entries)  # long names wrap under themselves, never cut off
     text = (f'<details{" open" if open_ else ""}><summary style="font-weight:bold;cursor:pointer;margin-bottom:2px">'
             f'{html.escape(title)}</summary>{rows}</details>')
     return MapLabel(text, css_class="va-legend", position=position,
