@@ -19,7 +19,8 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
     if region is None:
         return
     st.header(f"{region.name(lang)} · {year}")
-    belt_km = belt_width_control(region, lang)  # every figure below at this width; published vs computed at ±5 km
+    with st.columns([1, 2])[0]:
+        belt_km = belt_width_control(region, lang)  # every figure below at this width; published vs computed at ±5 km
     data = cache.region_data(region, belt_km=belt_km)
     report = cache.report(data, year, lang)
     illustrative_notice(data, lang)
