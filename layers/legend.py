@@ -121,8 +121,8 @@ class ScaleBar(MacroElement):
 
 
 class MapStyle(MacroElement):
-    """CSS for the map page: no focus rectangle on clicked shapes, labels that never take a click, tooltips on top;
-    and a first click that lands where it was aimed.
+    """CSS for the map page: no focus rectangle on clicked shapes, labels that never take a click; and a first click
+    that lands where it was aimed.
 
     Leaflet focuses the map on mousedown (for its keyboard controls). When the map's frame is partly off screen the
     browser then scrolls the page to show it — between mousedown and mouseup — so the first click on a zone, belt
@@ -131,7 +131,6 @@ class MapStyle(MacroElement):
 
     CSS = (".leaflet-interactive:focus, .leaflet-container path:focus { outline: none !important; }"
            ".va-zone-label, .va-county-label { pointer-events: none; }"
-           ".leaflet-tooltip { z-index: 1000; }"
            ".va-legend details > summary { list-style-position: inside; }"
            ".leaflet-control-scale-line { font: 12px " + LABEL_FONT.replace("'", "") + "; }")
 
