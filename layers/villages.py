@@ -1,4 +1,8 @@
-"""Village layers: points coloured by status in the selected year, gaps ringed, clustered when many."""
+"""Village layers as per-point GeoJSON or Leaflet.markercluster, and the village legend.
+
+The app draws villages with layers/points.py (typed arrays on one canvas); these per-point layers stay for small
+exports and as the comparison in bench/browser.py.
+"""
 from __future__ import annotations
 
 import json

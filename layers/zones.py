@@ -44,8 +44,8 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
         folium.GeoJson(
             display_geometry(corridor, tolerance_deg=tolerance_deg, datum=datum).to_geo_dict(drop_id=True),
             name=t("layer_belt_corridors", lang),
-            style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.5, "dashArray": "6 4",
-                                      "fillColor": f["properties"]["color"], "fillOpacity": 0.18},
+            style_function=lambda f: {"color": f["properties"]["color"], "weight": 2, "dashArray": "6 4",
+                                      "fillColor": f["properties"]["color"], "fillOpacity": 0.22},
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
         folium.GeoJson(
@@ -54,11 +54,12 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
     if (~is_belt).any():
-        outline = 1.5 if len(zones) <= MAX_LABELLED_ZONES else 0.5  # thousands of counties: hairlines
+        many = len(zones) > MAX_LABELLED_ZONES  # a province's or China's counties: hairlines, a faint fill,
+        outline, fill = (0.5, 0.08) if many else (1.5, 0.25)  # so that the villages' colours read above them
         folium.GeoJson(
             display_geometry(props[~is_belt], tolerance_deg=tolerance_deg, datum=datum).to_geo_dict(drop_id=True),
             style_function=lambda f: {"color": f["properties"]["color"], "weight": outline,
-                                      "fillColor": f["properties"]["color"], "fillOpacity": 0.25},
+                                      "fillColor": f["properties"]["color"], "fillOpacity": fill},
             highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.4},
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases),
         ).add_to(group)
@@ -72,6 +73,7 @@ def zones_layer(zones: gpd.GeoDataFrame, *, lang: str = "zh", clip_to: gpd.GeoDa
                     f'font:bold 12px \'Noto Sans CJK SC\',sans-serif;color:{color};'
                     f'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff">{html.escape(name)}</div>'),
                     icon_size=(0, 0)),
+                interactive=False,  # a click on a name reaches the zone under it
             ).add_to(group)
     return group
 

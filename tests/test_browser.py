@@ -56,9 +56,16 @@ def test_map_draws_zones_villages_legend_and_the_illustrative_flag(server, brows
     labels.first.wait_for(timeout=30_000)
     assert labels.count() == 6
     assert "果蔬中蜂民俗沟" in labels.all_inner_texts()[0] or "果蔬中蜂民俗沟" in " ".join(labels.all_inner_texts())
-    # 6 zones + 1 outline + 100 villages as SVG paths
-    frame.locator("path.leaflet-interactive").nth(100).wait_for(timeout=30_000)
-    assert frame.locator("path.leaflet-interactive").count() >= 107
+    # 6 zones + 1 outline as SVG paths; the 100 villages on one canvas (layers/points.py), all drawn
+    frame.locator("path.leaflet-interactive").nth(6).wait_for(timeout=30_000)
+    frame.locator("canvas.leaflet-valley-points").wait_for(timeout=30_000)
+    drawn = frame.locator("body").evaluate("""() => new Promise(done => {
+        var tries = 0, poll = setInterval(function () {
+            var l = L.valleyPoints.registry.villages;
+            if ((l && l.lastDraw && l.lastDraw.visible) || ++tries > 100) { clearInterval(poll); done(l.lastDraw.visible); }
+        }, 100);
+    })""")
+    assert drawn == 100
     legend_text = frame.locator(".va-legend").inner_text()
     assert "贫困村" in legend_text and "图例" in legend_text
     assert "示意" in frame.locator(".va-illustrative").inner_text()
@@ -129,7 +136,8 @@ def test_map_draws_with_the_network_unreachable(server, browser):
     page.goto(f"{server.url}/?region=heishui&basemap=none", wait_until="domcontentloaded")
     page.get_by_role("heading", name="黑水县").wait_for(timeout=60_000)
     frame = map_frame(page)
-    frame.locator("path.leaflet-interactive").nth(50).wait_for(timeout=30_000)
+    frame.locator("path.leaflet-interactive").nth(6).wait_for(timeout=30_000)
+    frame.locator("canvas.leaflet-valley-points").wait_for(timeout=30_000)
     assert frame.locator(".va-zone-label").count() == 6
     needed = [(kind, url) for kind, url in refused if kind in ("script", "stylesheet", "font", "xhr", "fetch")]
     assert not needed, f"the app needed assets from outside: {needed}"
@@ -148,7 +156,7 @@ def test_presentation_mode_screenshot_has_chinese_legend_glyphs(server, browser)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "presentation_yaan.png"))
     from conftest import fonts_rendering_in_frame
-    for selector, glyphs in ((".va-legend > div", 2), (".va-title", 8)):  # "图例"; "雅安市 · 2014 年 · 覆盖情况"
+    for selector, glyphs in ((".va-legend summary", 2), (".va-title", 8)):  # "图例"; "雅安市 · 2014 年 · 覆盖情况"
         fonts = fonts_rendering_in_frame(page, selector)
         cjk = sum(n for family, n in fonts.items() if family.startswith(CJK_FAMILIES))
         assert cjk >= glyphs, f"{selector} drawn with {fonts}"

@@ -13,7 +13,7 @@ import streamlit as st
 from geo.boundaries import region_divisions
 from geo.coverage import coverage_over_years, pairing, whatif_curve
 from geo.coverage.report import metrics_report
-from geo.region_data import RegionData, load_region_data
+from geo.region_data import RegionData, default_belt_km, load_region_data, with_belt_width
 from geo.regions import RegionRef
 from geo.villages import YEARS, campaign_year  # noqa: F401  (campaign_year: the pages use it from here)
 from geo.workspace import Workspace
@@ -53,27 +53,51 @@ def _region_data(key: str, version: str) -> RegionData:
     return load_region_data(key, workspace=workspace())
 
 
-def region_data(region: RegionRef) -> RegionData:
-    """Return a region's boundary, zones and villages as they are now (the workspace's own layers first).
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _region_data_at_width(key: str, version: str, belt_km: float) -> RegionData:
+    return with_belt_width(_region_data(key, version), belt_km)
 
-    Shared by every session (read-only: never mutate it). Its membership is computed once per data version.
+
+def _data(key: str, version: str, belt_km: float | None) -> RegionData:
+    """Return the data of a version, with every belt at belt_km (membership computed once per version and width)."""
+    return _region_data(key, version) if belt_km is None else _region_data_at_width(key, version, belt_km)
+
+
+def region_data(region: RegionRef, *, belt_km: float | None = None) -> RegionData:
+    """Return a region's boundary, zones and villages as they are now (the workspace's own layers first), with every
+    belt at belt_km when given and different from the belts' own (published) half-width.
+
+    Shared by every session (read-only: never mutate it). Its membership is computed once per data version and width.
     """
-    return _region_data(region.key, data_version(region))
+    data = _region_data(region.key, data_version(region))
+    own = default_belt_km(data.zones)
+    belts = data.zones.loc[data.zones["kind"] == "belt", "half_width_km"]
+    if belt_km is None or own is None or (belts == belt_km).all():
+        return data
+    return _region_data_at_width(region.key, data.version, float(belt_km))
+
+
+def _args(data: RegionData) -> tuple:
+    return data.region.key, data.version, data.belt_km
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _report(key: str, version: str, year: int, lang: str) -> dict:
-    return metrics_report(_region_data(key, version), year, lang=lang)
+def _report(key: str, version: str, belt_km: float | None, year: int, lang: str) -> dict:
+    out = metrics_report(_data(key, version, belt_km), year, lang=lang)
+    if belt_km is not None:  # published vs computed always at the belts' published width
+        out["published"] = _report(key, version, None, year, lang)["published"]
+    return out
 
 
 def report(data: RegionData, year: int, lang: str) -> dict:
-    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report); a year after
-    2020 gets the report as at the end of 2020 (campaign_year)."""
-    return _report(data.region.key, data.version, campaign_year(year), lang)
+    """Return the coverage report of the data for a year (see geo.coverage.report.metrics_report): a year after
+    2020 gets the report as at the end of 2020 (campaign_year); the published vs computed check is always at the
+    belts' own (published) half-width."""
+    return _report(*_args(data), campaign_year(year), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _indicator_views(key: str, version: str, indicator: str, year: int) -> dict:
+def _indicator_views(key: str, version: str, belt_km: float | None, indicator: str, year: int) -> dict:
     from geo.coverage.indicators import (
         coverage_by_class,
         indicator_change,
@@ -84,7 +108,7 @@ def _indicator_views(key: str, version: str, indicator: str, year: int) -> dict:
     )
     from geo.villages import PLANNING_CLASS_COLUMN
 
-    data = _region_data(key, version)
+    data = _data(key, version, belt_km)
     table, registry, membership = data.indicators, data.registry, data.membership
     out = {
         "zones": indicator_zone_values(data.zones, data.villages, table, indicator, year, membership=membership,
@@ -107,7 +131,7 @@ def _indicator_views(key: str, version: str, indicator: str, year: int) -> dict:
 def indicator_views(data: RegionData, indicator: str, year: int) -> dict:
     """Return the coverage of an indicator in a year: per zone, the union, the gaps, the change on the previous
     year, the yearly series and (with planning classes) coverage by class (geo.coverage.indicators)."""
-    return _indicator_views(data.region.key, data.version, indicator, int(year))
+    return _indicator_views(*_args(data), indicator, int(year))
 
 
 def region_years(region: RegionRef) -> list[int]:
@@ -117,14 +141,14 @@ def region_years(region: RegionRef) -> list[int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _years_table(key: str, version: str) -> pd.DataFrame:
-    data = _region_data(key, version)
+def _years_table(key: str, version: str, belt_km: float | None) -> pd.DataFrame:
+    data = _data(key, version, belt_km)
     return coverage_over_years(data.zones, data.villages, YEARS, membership=data.membership)
 
 
 def years_table(data: RegionData) -> pd.DataFrame:
     """Return the union coverage for every year of the data."""
-    return _years_table(data.region.key, data.version)
+    return _years_table(*_args(data))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -134,29 +158,44 @@ def _whatif_table(key: str, version: str, year: int) -> pd.DataFrame:
 
 
 def whatif_table(data: RegionData, year: int) -> pd.DataFrame:
-    """Return the share of the poor population covered as the belts' half-width varies."""
+    """Return the share of the poor population covered as the belts' half-width varies (independent of the width
+    chosen: the curve is over every width)."""
     return _whatif_table(data.region.key, data.version, year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _pairing_table(key: str, version: str, year: int) -> pd.DataFrame:
-    data = _region_data(key, version)
+def _pairing_table(key: str, version: str, belt_km: float | None, year: int) -> pd.DataFrame:
+    data = _data(key, version, belt_km)
     return pairing(data.zones, data.villages, campaign_year(year), membership=data.membership)
 
 
 def pairing_table(data: RegionData, year: int) -> pd.DataFrame:
     """Return each poverty village's partner village in its zone for a year."""
-    return _pairing_table(data.region.key, data.version, year)
+    return _pairing_table(*_args(data), year)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _static_map(key: str, version: str, belt_km: float | None, datum: str, lang: str, layers: tuple[str, ...]):
+    from layers.static import static_map_layers
+
+    return static_map_layers(_data(key, version, belt_km), datum=datum, lang=lang, layers=layers)
+
+
+def static_map(data: RegionData, *, datum: str, lang: str, layers: tuple[str, ...]):
+    """Return the map's year-independent layers (boundaries, zones, village positions) rendered once per data
+    version, belt width, display datum, language and choice of layers (layers.static.StaticMap; shared, read-only)."""
+    return _static_map(*_args(data), datum, lang, tuple(layers))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _card_bytes(key: str, version: str, year: int, zone_id: str, size: str, lang: str, review: str, fmt: str,
-                underlay: bool, grid: bool = False, dem_key: str = "", indicator: str | None = None) -> bytes:
+def _card_bytes(key: str, version: str, belt_km: float | None, year: int, zone_id: str, size: str, lang: str,
+                review: str, fmt: str, underlay: bool, grid: bool = False, dem_key: str = "",
+                indicator: str | None = None) -> bytes:
     import xyzservices.providers as xyz
 
     from briefing.card import render_card
 
-    data = _region_data(key, version)
+    data = _data(key, version, belt_km)
     user_dem = workspace().dem_path(key)
     dem = _dem(data.region.adcode, key, dem_key, None) if user_dem is not None and dem_key else None
     return render_card(data, year, fmt=fmt, zone_id=zone_id or None, size=size, lang=lang,
@@ -168,23 +207,23 @@ def card_bytes(data: RegionData, year: int, *, zone_id: str, size: str, lang: st
                underlay: bool, grid: bool = False, indicator: str | None = None) -> bytes:
     """Return the briefing card (PNG or PDF bytes) of the data (hillshade from the region's DEM, optional grid) —
     of an indicator when given (briefing.card.card_figure)."""
-    return _card_bytes(data.region.key, data.version, year, zone_id, size, lang, review, fmt, underlay, grid,
-                       dem_token(data.region), indicator)
+    return _card_bytes(*_args(data), year, zone_id, size, lang, review, fmt, underlay, grid, dem_token(data.region),
+                       indicator)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _table_exports(key: str, version: str, year: int, lang: str, datum: str,
+def _table_exports(key: str, version: str, belt_km: float | None, year: int, lang: str, datum: str,
                    indicator: str | None = None) -> dict[str, bytes]:
     from briefing.bundle import table_exports as exports
 
-    return exports(_region_data(key, version), year, lang=lang, datum=datum, indicator=indicator)
+    return exports(_data(key, version, belt_km), year, lang=lang, datum=datum, indicator=indicator)
 
 
 def table_exports(data: RegionData, year: int, lang: str, datum: str, indicator: str | None = None) -> dict[str, bytes]:
     """Return the workbook, GeoPackage, GeoJSON (zip) and CSV exports of the data; with an indicator other than
     the 2014–2020 default, the workbook gains its sheets and the CSV is its per-village values (small numbers
     as "<3")."""
-    return _table_exports(data.region.key, data.version, year, lang, datum, indicator)
+    return _table_exports(*_args(data), year, lang, datum, indicator)
 
 
 # ------------------------------------------------------------------------------------------------ terrain

@@ -7,7 +7,7 @@ from geo.i18n import localized, pick, t
 from geo.regions import RegionRef
 from views import cache
 from views.state import DEFAULT_INDICATOR, current_indicator, page_args
-from views.widgets import illustrative_notice
+from views.widgets import belt_width_control, illustrative_notice
 
 
 def fmt_int(value) -> str:
@@ -196,10 +196,12 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
     for another indicator or a year after 2020, the coverage of the indicator chosen in the sidebar."""
     if region is None:
         return
-    data = cache.region_data(region)
+    st.header(f"{region.name(lang)} · {year}")
+    with st.columns([1, 2])[0]:
+        belt_km = belt_width_control(region, lang)  # every figure below at this width; published vs computed at ±5 km
+    data = cache.region_data(region, belt_km=belt_km)
     indicator = current_indicator()
     if indicator != DEFAULT_INDICATOR or year != cache.campaign_year(year):
-        st.header(f"{region.name(lang)} · {year}")
         illustrative_notice(data, lang)
         if len(data.villages) == 0:
             st.info(t("no_villages", lang))
@@ -207,7 +209,6 @@ def coverage_page(region: RegionRef | None, year: int, lang: str) -> None:
         indicator_section(data, indicator, year, lang)
         return
     report = cache.report(data, year, lang)
-    st.header(f"{region.name(lang)} · {year}")
     illustrative_notice(data, lang)
     if len(data.villages) == 0:
         st.info(t("no_villages", lang))

@@ -9,6 +9,7 @@ from geo.indicators import FIRST_YEAR
 from geo.indicators import current_year as this_year
 from geo.regions import RegionRef, load_registry, resolve_region
 from geo.villages import YEARS
+from geo.zones import MAX_HALF_WIDTH_KM
 from layers.basemaps import basemaps, default_basemap_id
 
 OTHER_REGION = "__other__"  # region selectbox value meaning "type a name or code"
@@ -17,6 +18,56 @@ URL_RESTORED = "_url_restored"  # session flag: the link's query parameters were
 LAYER_CHOICES = ("zones", "villages", "counties", "choropleth", "terrain")  # terrain: hillshade over online tiles
 DEFAULT_LAYERS = ["zones", "villages", "counties"]
 DEFAULT_INDICATOR = "poor_population"  # the 2014–2020 registered poor population: what the atlas showed before
+CHOROPLETH_CHOICES = ("poor_population", "poor_population_share", "poverty_villages", "poor_per_km2")
+# Widget values that outlive a page (Streamlit forgets a widget's value on a page that does not draw it) and a change
+# of language. A select box's value comes back from the browser as its label; after a change of language — and in
+# any rerun the browser sends before it has the new labels (a map reporting its view just then) — that label is in
+# the other language, matches no option, and Streamlit would fall back to the first option (issue 14.2: the layers
+# emptied, the basemap back to OpenStreetMap, the region back to the first). Each run therefore writes these values
+# back as session values, labels of either language turned into the option they name.
+KEPT_WIDGET_KEYS = ("region_choice", "region_query", "year", "basemap", "layers", "choropleth_metric", "belt_km",
+                    "present", "indicator")
+
+
+def option_labels() -> dict[str, dict[str, object]]:
+    """Return, per select widget, its options' labels in every language mapped to the option."""
+    from geo.indicators import load_indicators
+
+    out: dict[str, dict[str, object]] = {"region_choice": {}, "basemap": {}, "layers": {}, "choropleth_metric": {},
+                                         "indicator": {}}
+    for lang in LANGUAGES:
+        for r in load_registry().regions:
+            out["region_choice"][r.name(lang)] = r.id
+        out["region_choice"][t("region_country", lang)] = COUNTRY_ADCODE
+        out["region_choice"][t("region_other", lang)] = OTHER_REGION
+        for b in basemaps().values():
+            out["basemap"][b.name(lang)] = b.id
+        for choice in LAYER_CHOICES:
+            out["layers"][t(f"layer_choice_{choice}", lang)] = choice
+        for metric in CHOROPLETH_CHOICES:
+            out["choropleth_metric"][t(metric, lang)] = metric
+        for indicator in load_indicators().ids:
+            out["indicator"][load_indicators().get(indicator).name(lang)] = indicator
+    return out
+
+
+def as_option(key: str, value, labels: dict[str, dict[str, object]]):
+    """Return a widget's value with any option label (of either language) replaced by the option it names."""
+    names = labels.get(key)
+    if not names:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [names.get(v, v) if isinstance(v, str) else v for v in value]
+    return names.get(value, value) if isinstance(value, str) else value
+
+
+def keep_widget_values() -> None:
+    """Carry the kept widgets' values into this run whatever the page or language (see KEPT_WIDGET_KEYS)."""
+    state = st.session_state
+    labels = option_labels()
+    for key in KEPT_WIDGET_KEYS:
+        if key in state:
+            state[key] = as_option(key, state[key], labels)
 
 
 def default_region() -> str:
@@ -65,28 +116,55 @@ def restore_state_from_url() -> None:
     if "view" in params:
         try:
             lat, lon, zoom = (float(v) for v in params["view"].split(","))
-            st.session_state["view"] = {"lat": lat, "lon": lon, "zoom": int(zoom)}
+            st.session_state["view"] = {"lat": lat, "lon": lon, "zoom": int(zoom), "region": region_param()}
         except ValueError:
             ignored.append(("view", params["view"]))
+    if "belt" in params:
+        try:
+            width = float(params["belt"])
+            if not 0 < width <= MAX_HALF_WIDTH_KM:
+                raise ValueError(width)
+            st.session_state["belt_km"] = width
+        except ValueError:
+            ignored.append(("belt", params["belt"]))
     if params.get("present") == "1":
         st.session_state["present"] = True
     st.session_state["_url_ignored"] = ignored
 
 
+def region_param() -> str:
+    """Return the region as the link names it: a seed id, 100000 for 全国, or the name or code typed."""
+    choice = st.session_state.get("region_choice", default_region())
+    return st.session_state.get("region_query", "") if choice == OTHER_REGION else choice
+
+
+def current_view() -> dict | None:
+    """Return the remembered map view ({lat, lon, zoom}) when it was taken on the region shown now, else None."""
+    view = st.session_state.get("view")
+    return view if view and view.get("region") == region_param() else None
+
+
+def remember_view(lat: float, lon: float, zoom: float) -> None:
+    """Remember the map's view, with the region it belongs to."""
+    st.session_state["view"] = {"lat": lat, "lon": lon, "zoom": int(zoom), "region": region_param()}
+
+
 def state_query_params() -> dict[str, str]:
-    """Return the shareable state (region, year, zone, basemap, layers, view, language, presentation) as parameters."""
+    """Return the shareable state (region, year, zone, basemap, layers, view, belt width, language, presentation)
+    as parameters; the view only with the region it was taken on."""
     state = st.session_state
-    choice = state.get("region_choice", default_region())
-    region = state.get("region_query", "") if choice == OTHER_REGION else choice
+    region = region_param()
     out = {"region": region, "year": str(state.get("year", YEARS[0])), "basemap": state.get("basemap", default_basemap_id()),
            "lang": state.get("lang", DEFAULT_LANGUAGE), "layers": ",".join(state.get("layers", DEFAULT_LAYERS))}
     if state.get("indicator", DEFAULT_INDICATOR) != DEFAULT_INDICATOR:
         out["indicator"] = state["indicator"]
     if state.get("selected_zone"):
         out["zone"] = state["selected_zone"]
-    view = state.get("view")
+    view = current_view()
     if view:
         out["view"] = f"{view['lat']:.5f},{view['lon']:.5f},{int(view['zoom'])}"
+    if state.get("belt_km") is not None and state.get("_belt_default") != state.get("belt_km"):
+        out["belt"] = f"{float(state['belt_km']):g}"
     if state.get("present"):
         out["present"] = "1"
     return {k: v for k, v in out.items() if v}
@@ -115,6 +193,7 @@ def current_lang() -> str:
 def sidebar() -> str:
     """Draw the shared sidebar (language, region, basemap) and return the UI language."""
     restore_state_from_url()
+    keep_widget_values()
     with st.sidebar:
         lang = current_lang()
         st.title(t("app_title", lang))

@@ -7,8 +7,10 @@ from geo.i18n import t
 from layers.assets import use_local_assets
 from layers.base import atlas_map, map_datum
 from layers.basemaps import MissingToken, basemaps, default_basemap_id, resolve_token
+from layers.static import CANVAS_FROM_FEATURES
 
-MAP_HEIGHT_PX = 620
+MAP_HEIGHT_PX = 640  # the map page's map (CSS px); it spans the page's width
+BELT_WIDTHS_KM = tuple(w / 2 for w in range(1, 41))  # belt half-widths offered (km): 0.5 to 20
 
 
 def illustrative_notice(data, lang: str) -> None:
@@ -37,7 +39,43 @@ def secrets() -> dict:
         return {}
 
 
-CANVAS_FROM_FEATURES = 500  # from this many polygons on the map, Leaflet draws them on a canvas, not as SVG
+def base_map_options(lang: str) -> tuple[str, str, str | None]:
+    """Return (basemap id, display datum, key) of the chosen basemap; a basemap whose key is missing falls back to
+    no basemap with a message naming the key."""
+    basemap = st.session_state.get("basemap", default_basemap_id())
+    b = basemaps()[basemap]
+    token = resolve_token(b, secrets())
+    if b.token and not token:
+        st.warning(t("basemap_key_missing", lang, basemap=b.name(lang), token=b.token))
+        basemap = default_basemap_id()
+    return basemap, map_datum(basemap), token
+
+
+def belt_width_control(region, lang: str) -> float | None:
+    """Draw the belts' half-width control (km) and return the width chosen; None when the region has no belts.
+
+    It starts at the belts' own (published) half-width, again whenever the region changes; the value is shared by
+    the map and coverage pages (views.state.KEPT_WIDGET_KEYS) and by the link (belt=…).
+    """
+    from geo.region_data import default_belt_km
+    from views import cache
+
+    own = default_belt_km(cache.region_data(region).zones)
+    state = st.session_state
+    if own is None:  # no belts here: no width in the link, and the next region with belts starts at its own
+        state["_belt_region"] = region.key
+        for key in ("belt_km", "_belt_default"):
+            state.pop(key, None)
+        return None
+    if state.get("_belt_region") != region.key:
+        if state.get("_belt_region") is not None or state.get("belt_km") is None:
+            state["belt_km"] = own  # a new region: its own width (a link's belt=… applies to the first region)
+        state["_belt_region"] = region.key
+    state["_belt_default"] = own
+    options = sorted(set(BELT_WIDTHS_KM) | {own, float(state["belt_km"])})
+    st.select_slider(t("belt_width", lang), options=options, key="belt_km", format_func=lambda w: f"±{w:g} km",
+                     help=t("belt_width_help", lang, km=f"{own:g}"))
+    return float(state["belt_km"])
 
 
 def terrain_for(region, lang: str):

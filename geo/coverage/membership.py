@@ -13,8 +13,11 @@ EPSG:3857):
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -160,15 +163,54 @@ def village_xy(villages: gpd.GeoDataFrame, crs) -> tuple[np.ndarray, np.ndarray]
     return _VILLAGE_XY.get_or_make(key, project)
 
 
+INDEX_ON_DISK_FROM_ZONES = 500  # from this many zones (a province's or China's counties) a built index is kept on
+# disk: all 2,875 counties take ~12 s to index and ~1-2 s to read back
+
+
+def _engine_version() -> str:
+    """Return a hash of the engine's source: an index written by other engine code is never read back."""
+    from geo.coverage import _kernels, engine
+
+    digest = hashlib.sha1()
+    for module in (engine, _kernels):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _index_file(key: tuple) -> Path:
+    from geo.boundaries import cache_dir
+
+    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:24]
+    return cache_dir().parent.parent / "indexes" / f"engine-{_engine_version()}" / f"{digest}.pickle"
+
+
 def zone_index(zones: gpd.GeoDataFrame, crs, widths_m: np.ndarray):
-    """Return the grid index (geo.coverage.engine.ZoneIndex) of a set of zones in a CRS, built once and cached."""
+    """Return the grid index (geo.coverage.engine.ZoneIndex) of a set of zones in a CRS, built once and cached
+    (in memory; from INDEX_ON_DISK_FROM_ZONES zones also on disk, under the boundary cache's folder, keyed on every
+    vertex, id, kind, width and the engine's source)."""
     from geo.coverage.engine import ZoneIndex
 
-    def build():
-        shapes = zones.geometry.to_crs(crs).values
-        return ZoneIndex.build(shapes, (zones["kind"] == "belt").to_numpy(), widths_m)
+    key = _zones_fingerprint(zones, crs, widths_m)
 
-    return _INDEXES.get_or_make(_zones_fingerprint(zones, crs, widths_m), build)
+    def build():
+        path = _index_file(key) if len(zones) >= INDEX_ON_DISK_FROM_ZONES else None
+        if path is not None and path.exists():
+            try:
+                with open(path, "rb") as fh:
+                    return pickle.load(fh)  # our own cache folder, written below by this code
+            except Exception:  # a damaged file (an interrupted disk, say): build it again
+                pass
+        shapes = zones.geometry.to_crs(crs).values
+        index = ZoneIndex.build(shapes, (zones["kind"] == "belt").to_numpy(), widths_m)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        return index
+
+    return _INDEXES.get_or_make(key, build)
 
 
 def zone_membership(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, *,

@@ -19,11 +19,13 @@ WHATIF_WIDTHS_KM = tuple(np.round(np.arange(0.0, 20.01, 0.5), 2))  # the what-if
 
 
 def zone_metrics(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int, *,
-                 clip_to: gpd.GeoDataFrame | None = None, membership: Membership | None = None) -> pd.DataFrame:
+                 clip_to: gpd.GeoDataFrame | None = None, membership: Membership | None = None,
+                 areas_km2: pd.Series | None = None) -> pd.DataFrame:
     """Return per-zone coverage in a year: villages, poverty villages, poor population, their shares, area, density.
 
     Shares are of the region's totals (all villages given). Areas are km² and 万亩 in the equal-area CRS; a belt's
-    area is its corridor's, clipped to clip_to (the region boundary) when given.
+    area is its corridor's, clipped to clip_to (the region boundary) when given. areas_km2: the zones' areas when
+    already known (they do not depend on the year; geo.zones.zone_area_km2 with the same clip_to).
     """
     membership = membership or zone_membership(zones, villages)
     poor_flag = poverty_status(villages, year).to_numpy() if len(villages) else np.zeros(0, bool)
@@ -43,7 +45,10 @@ def zone_metrics(zones: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, year: int,
     out["village_share"] = _share(out["villages"], len(villages))
     out["poverty_village_share"] = _share(out["poverty_villages"], int(poor_flag.sum()))
     out["poor_population_share"] = _share(out["poor_population"], int(poor_people.sum()))
-    area = zone_area_km2(zones, clip_to=clip_to) if len(zones) else pd.Series(dtype=float)
+    if areas_km2 is not None:
+        area = areas_km2
+    else:
+        area = zone_area_km2(zones, clip_to=clip_to) if len(zones) else pd.Series(dtype=float)
     out["area_km2"] = area
     out["area_10k_mu"] = area * MU_PER_KM2 / 1e4
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -71,7 +71,8 @@ def metrics_report(data: RegionData, year: int, *, lang: str = "zh") -> dict:
     """Return region, year, illustrative flag, per-zone rows, the union, the gap list, published vs computed and
     the unplaced villages."""
     membership = data.membership
-    zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership)
+    zones = zone_metrics(data.zones, data.villages, year, clip_to=data.outline, membership=membership,
+                         areas_km2=data.zone_areas_km2)
     zones.insert(1, "name", localized(zones, "name", lang))
     zones["industries"] = [industry_names(i, lang, provenance=p) for i, p in zip(zones["industries"],
                                                                                   zones["provenance"])]

@@ -29,6 +29,7 @@
 
     var MAX_LAT = 85.0511287798;  // Web Mercator's limit, as Leaflet's SphericalMercator
     var GRID_PX = 16;  // cell size (device px) of the hover/click lookup grid
+    var POINTS_PANE_Z = 390;  // a pane of our own sits just below Leaflet's overlayPane (400)
 
     function decodeBase64(text) {
         var bin = atob(text), n = bin.length, out = new Uint8Array(n);
@@ -153,6 +154,10 @@
         },
 
         onAdd: function (map) {
+            var pane = this.options.pane;
+            if (!map.getPane(pane)) {  // our own pane: below the vector overlays, so zones and belts draw on top
+                map.createPane(pane).style.zIndex = POINTS_PANE_Z;
+            }
             var canvas = this._container = L.DomUtil.create('canvas', 'leaflet-valley-points');
             canvas.style.pointerEvents = 'none';
             if (map._zoomAnimated) { L.DomUtil.addClass(canvas, 'leaflet-zoom-animated'); }
