@@ -399,7 +399,7 @@ def context_map(data, zones, region: RegionRef, year: int, lang: str):
     if len(zones):
         zones_layer(zones, lang=lang, clip_to=data.outline, datum=datum).add_to(fmap)
     if len(data.villages):
-        villages_layer(data.villages, year, lang=lang, datum=datum).add_to(fmap)
+        villages_layer(data.villages[placed(data.villages)], year, lang=lang, datum=datum).add_to(fmap)
     return fmap, basemap, datum
 
 
