@@ -170,7 +170,8 @@ def _import_villages(args, region, path, data: bytes, boundary) -> str:
     report = import_village_file(data, path.name, region_boundary=boundary, datum=args.datum,
                                  region_adcode=region.adcode, sheet=args.sheet, crs=args.crs,
                                  region_zones=zones, apply_suggested_codes=args.apply_suggested_codes,
-                                 region=region.key, units=units)
+                                 region=region.key, units=units,
+                                 poverty_rule="poor_people" if args.poverty_from_poor else "none")
     located = None
     if args.place and not report.errors:
         own = workspace.read("villages", region.key) if workspace is not None else None
@@ -297,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="villages: how to read the coordinate columns — auto (detected, reported as 'read as …'), "
                         "degrees, or the EPSG code of projected metres (e.g. 4543: CGCS2000 3° GK, CM 102°E)")
     p.add_argument("--sheet", help="villages: the worksheet of a workbook (name, or 0-based position)")
+    p.add_argument("--poverty-from-poor", action="store_true",
+                   help="villages: a file without a 贫困村 column takes the villages with poor people in any year as "
+                        "poverty villages (reported as an assumption); without it none is a poverty village (reported)")
     p.add_argument("--apply-suggested-codes", action="store_true",
                    help="villages: take the NBS 2023 code suggested for rows without one")
     p.add_argument("--place", action="store_true",

@@ -238,3 +238,40 @@ def test_an_empty_mapping_maps_nothing_instead_of_the_guess():
     report = import_villages(table, file_name="v.csv", mapping={})
     assert report.errors and report.mapping == {}
     assert import_villages(table, file_name="v.csv").mapping["name"] == "村名"  # no mapping given: guessed
+
+
+NO_STATUS = "村名,经度,纬度,户籍人口,2014,2016\n示意村A,102.99,32.07,800,120,0\n示意村B,103.10,32.10,600,0,30\n示意村C,102.80,31.95,500,0,0\n"
+
+
+def test_poor_people_without_a_status_column_is_never_silent():
+    """Issue 14 item 12: poor people but no 贫困村 column — say so, and let the user choose the rule."""
+    table = read_table(NO_STATUS.encode(), "v.csv")
+    plain = import_villages(table, file_name="v.csv", region_boundary=HEISHUI)
+    warning = next(i for i in plain.warnings if i.key == "poverty_status_missing")
+    assert warning.params == {"count": 2, "total": 3} and "贫困村" in warning.text("zh")
+    assert not plain.villages["poverty_village"].any()
+    chosen = import_villages(table, file_name="v.csv", region_boundary=HEISHUI, poverty_rule="poor_people")
+    assert [i.key for i in chosen.warnings].count("poverty_status_assumed") == 1
+    villages = chosen.villages.set_index("name")
+    assert villages["poverty_village"].to_dict() == {"示意村A": True, "示意村B": True, "示意村C": False}
+    assert villages.loc["示意村A", "identified_year"] == 2014 and villages.loc["示意村B", "identified_year"] == 2016
+    with_status = "村名,经度,纬度,户籍人口,贫困村,2014\n示意村A,102.99,32.07,800,否,120\n"
+    report = import_villages(read_table(with_status.encode(), "v.csv"), file_name="v.csv", poverty_rule="poor_people")
+    assert not report.villages["poverty_village"].any(), "a file's own 贫困村 column always wins"
+    assert not {"poverty_status_missing", "poverty_status_assumed"} & {i.key for i in report.warnings}
+
+
+def test_the_command_line_takes_the_poverty_rule(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "no_status.csv"
+    path.write_text(NO_STATUS, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for flag, key in (([], "poverty_status_missing"), (["--poverty-from-poor"], "poverty_status_assumed")):
+        out = subprocess.run([sys.executable, "-m", "geo", "import", "villages", str(path), "--region", "heishui",
+                              "--dry-run", *flag], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr
+        assert key in {w["key"] for w in json.loads(out.stdout)["warnings"]}

@@ -13,6 +13,8 @@ from geo.ingest.coordinates import GK3, GK6
 from geo.ingest.files import max_upload_bytes, read_vector
 from geo.ingest.villages import (
     HEADER_ALIASES,
+    POVERTY_RULE_NONE,
+    POVERTY_RULES,
     guess_mapping,
     import_village_file,
     locate_villages,
@@ -258,7 +260,12 @@ def import_villages_upload(ws, data, region: RegionRef, upload, datum: str, mode
                                  region_boundary=data.outline, region_adcode=region.adcode, crs=crs,
                                  region_zones=zones, apply_suggested_codes=st.session_state.get("data_apply_codes",
                                                                                                  False),
-                                 region=region.key, units=given_units(file_key))
+                                 region=region.key, units=given_units(file_key),
+                                 poverty_rule=st.session_state.get(f"data_poverty_rule_{file_key}",
+                                                                   POVERTY_RULE_NONE))
+    if any(i.key in ("poverty_status_missing", "poverty_status_assumed") for i in report.warnings):
+        st.radio(t("data_poverty_rule", lang), POVERTY_RULES, key=f"data_poverty_rule_{file_key}", horizontal=True,
+                 format_func=lambda r: t(f"data_poverty_rule_{r}", lang))  # the next run imports with the choice
     if report.reading is not None or crs != CRS_AUTO:  # projected metres: say how they were read, offer the others
         if report.reading is not None:
             st.info(report.reading.description(lang))

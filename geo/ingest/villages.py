@@ -169,7 +169,7 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
                     region_adcode: str | None = None, rows: np.ndarray | None = None,
                     row_label: str = "row", apply_suggested_codes: bool = False, crs: str | int | None = "auto",
                     region_zones: gpd.GeoDataFrame | None = None, region: str = "",
-                    units: dict[str, str] | None = None) -> ImportReport:
+                    units: dict[str, str] | None = None, poverty_rule: str = "none") -> ImportReport:
     """Validate a table of villages; return one report with every problem and, without errors, the villages.
 
     A chain of named steps, each reporting into the one report: map columns -> (long form to wide) -> parse
@@ -187,6 +187,9 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     headers, wide 监测户数2021 … columns) becomes long rows in report.indicators (geo.ingest.indicators); other
     numeric columns become custom indicators when units ({column: unit}) names them. region: the region's key
     written on those rows (the workspace sets it again on saving). A 村庄分类 column gives planning_class.
+    poverty_rule: what a file without a 贫困村 column says of poverty status — POVERTY_RULE_NONE (no village is a
+    poverty village; reported, with how many villages have poor people) or POVERTY_RULE_POOR_PEOPLE (a village with
+    poor people in any year is a poverty village, identified in its first such year; reported as an assumption).
     """
     mapping = guess_mapping(table.columns) if mapping is None else dict(mapping)  # {} means: map nothing
     report = ImportReport(file=file_name, mapping=mapping, row_label=row_label)
@@ -210,7 +213,8 @@ def import_villages(table: pd.DataFrame, *, file_name: str, region_boundary: gpd
     if report.errors:
         return report
     build_frame(report, values, codes, assigned, placement, len(table), rows, file_name, region_zones,
-                planning=_column(table, mapping, "planning_class") if "planning_class" in mapping else None)
+                planning=_column(table, mapping, "planning_class") if "planning_class" in mapping else None,
+                poverty_rule=None if "poverty_village" in mapping else poverty_rule)
     if report.villages is not None and not report.errors:
         from geo.ingest.indicators import indicator_rows
 
@@ -372,8 +376,11 @@ def assign_zones(report: ImportReport, table: pd.DataFrame, mapping: dict, rows:
 
 def build_frame(report: ImportReport, values: RowValues, codes: pd.Series, assigned: list[str],
                 placement: Placement, n_rows: int, rows: np.ndarray, file_name: str,
-                region_zones: gpd.GeoDataFrame | None = None, planning: pd.Series | None = None) -> None:
-    """Assemble the validated villages (WGS84 points, None where unplaced) and put them in the report."""
+                region_zones: gpd.GeoDataFrame | None = None, planning: pd.Series | None = None,
+                poverty_rule: str | None = None) -> None:
+    """Assemble the validated villages (WGS84 points, None where unplaced) and put them in the report.
+
+    poverty_rule (a file without a 贫困村 column): see import_villages."""
     numbers = values.numbers
     empty = pd.Series([np.nan] * n_rows)
     frame = pd.DataFrame({
@@ -397,6 +404,8 @@ def build_frame(report: ImportReport, values: RowValues, codes: pd.Series, assig
         report.add("warning", None, "rural_population", "no_rural_population")
     else:
         frame["rural_population"] = frame["rural_population"].fillna(0)
+    if poverty_rule is not None:
+        _poverty_from_rule(frame, poverty_rule, report)
     frame["identified_year"] = frame["identified_year"].where(
         ~(frame["poverty_village"].map(lambda v: str(v).strip() in {"1", "是", "true", "True", "贫困村"})
           & frame["identified_year"].isna()), YEARS[0])
@@ -421,6 +430,33 @@ def build_frame(report: ImportReport, values: RowValues, codes: pd.Series, assig
             village, zone = report.villages.iloc[item["village"]], zones.iloc[item["zone"]]
             key = "assigned_outside" if item["kind"] == "assigned_outside" else "inside_assigned_elsewhere"
             report.add("warning", int(rows[item["village"]]), report.mapping["zones_assigned"], key, name=village["name"], zone=zone["name_zh"], assigned=village["zones_assigned"] or "—")
+
+
+POVERTY_RULE_NONE = "none"  # a file without a 贫困村 column: no village is a poverty village (reported)
+POVERTY_RULE_POOR_PEOPLE = "poor_people"  # …: a village with poor people in any year is a poverty village
+POVERTY_RULES = (POVERTY_RULE_NONE, POVERTY_RULE_POOR_PEOPLE)
+
+
+def _poverty_from_rule(frame: pd.DataFrame, rule: str, report: ImportReport) -> None:
+    """Set poverty status where the file has no 贫困村 column, by the rule the user chose, and say what was assumed
+    (never silently: a file with poor people and no status would otherwise show 0 of 0 poverty villages)."""
+    if rule not in POVERTY_RULES:
+        raise ValueError(f"poverty rule {rule!r} is not one of {', '.join(POVERTY_RULES)}")
+    poor = frame[POOR_COLUMNS].fillna(0).to_numpy(dtype=float) > 0
+    with_poor = poor.any(axis=1)
+    if not with_poor.any():
+        return
+    if rule == POVERTY_RULE_NONE:
+        frame["poverty_village"] = False
+        report.add("warning", None, "poverty_village", "poverty_status_missing", count=int(with_poor.sum()),
+                   total=len(frame))
+        return
+    frame["poverty_village"] = with_poor
+    first = np.array(YEARS)[poor.argmax(axis=1)]
+    frame["identified_year"] = frame["identified_year"].where(frame["identified_year"].notna() | ~with_poor,
+                                                              pd.Series(first, index=frame.index).astype(float))
+    report.add("warning", None, "poverty_village", "poverty_status_assumed", count=int(with_poor.sum()),
+               total=len(frame))
 
 
 def _fill_missing_years(frame: pd.DataFrame, numbers: dict, n_rows: int, report: ImportReport) -> None:
