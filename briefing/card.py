@@ -403,12 +403,7 @@ def _draw_villages(ax, data: RegionData, year: int, crs, lang: str) -> list:
                        rasterized=len(villages) > RASTERIZE_ABOVE)
             handles.append(Line2D([], [], marker="o", linestyle="", color=STATUS_COLORS[key],
                                   markeredgecolor="#333333", label=t(f"status_{key}", lang)))
-    if is_gap.any():
-        ax.scatter(v.geometry.x[is_gap], v.geometry.y[is_gap], s=size_pt * 3, facecolors="none",
-                   edgecolors="black", linewidths=1.2, zorder=8)
-        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
-                              markeredgecolor="black", label=t("status_gap", lang)))
-    return handles
+    return handles + _ring_gaps(ax, v, is_gap, size_pt, lang)
 
 
 def _draw_indicator_villages(ax, data: RegionData, year: int, crs, lang: str, indicator: str) -> list:
@@ -437,13 +432,18 @@ def _draw_indicator_villages(ax, data: RegionData, year: int, crs, lang: str, in
     if len(data.zones):
         gaps = set(indicator_gaps(data.zones, villages, data.indicators, indicator, year,
                                   membership=data.membership, distances=False)["village_id"])
-        is_gap = villages["village_id"].isin(gaps).to_numpy()
-        if is_gap.any():
-            ax.scatter(v.geometry.x[is_gap], v.geometry.y[is_gap], s=size_pt * 3, facecolors="none",
-                       edgecolors="black", linewidths=1.2, zorder=8)
-            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
-                                  markeredgecolor="black", label=t("status_gap", lang)))
+        handles += _ring_gaps(ax, v, villages["village_id"].isin(gaps).to_numpy(), size_pt, lang)
     return handles
+
+
+def _ring_gaps(ax, v, is_gap, size_pt: float, lang: str) -> list:
+    """Ring the villages outside every zone (black circles); return their legend handle (none when there are none)."""
+    if not is_gap.any():
+        return []
+    ax.scatter(v.geometry.x[is_gap], v.geometry.y[is_gap], s=size_pt * 3, facecolors="none", edgecolors="black",
+               linewidths=1.2, zorder=8)
+    return [Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor="black",
+                   label=t("status_gap", lang))]
 
 
 def public_count(value, spec) -> str:

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 
 from geo.access.cli import add_parser as add_users_parser
+from geo.access.cli import csv_text
 from geo.boundaries import BoundaryLookupError, load_boundary
 from geo.crs import DATUMS
 from geo.errors import WorkspaceError
@@ -21,7 +20,7 @@ def _regions(args) -> str:
             for r in load_registry().regions]
     if args.format == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2)
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def _boundaries(args) -> str:
@@ -29,7 +28,7 @@ def _boundaries(args) -> str:
     if args.format == "geojson":
         return frame.to_json(drop_id=True, ensure_ascii=False)
     flat = frame.drop(columns="geometry").assign(wkt=frame.geometry.to_wkt(rounding_precision=6))
-    return _csv(flat.to_dict("records"))
+    return csv_text(flat.to_dict("records"))
 
 
 def _figures(args) -> str:
@@ -41,7 +40,7 @@ def _figures(args) -> str:
     } for f in region.figures]
     if args.format == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2)
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def _metrics(args) -> str:
@@ -60,7 +59,7 @@ def _metrics(args) -> str:
         rows = [{"region": report["region"], "year": report["year"], "illustrative": report["illustrative"],
                  **{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v) for k, v in z.items()}}
                 for z in report["zones"]]
-        text = _csv(rows)
+        text = csv_text(rows)
     else:
         if not args.out:
             raise ValueError("--format xlsx writes a file: give --out FILE.xlsx")
@@ -106,7 +105,7 @@ def _indicator_metrics(args, data, workspace) -> str:
                       "villages_reporting": z["villages_reporting"]} for z in entry["zones"]]
             rows.append({**common, "zone_id": "", "zone": "全区域" if args.lang == "zh" else "whole region",
                          "value": entry["region_value"], "villages_reporting": entry["union"]["villages_reporting"]})
-        text = _csv(rows)
+        text = csv_text(rows)
     else:
         raise ValueError("--format xlsx writes the 2014-2020 coverage workbook; for indicators use json or csv")
     if args.out:
@@ -242,13 +241,6 @@ def _workspace(args):
     return Workspace(args.workspace or None)
 
 
-def _csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return buffer.getvalue()
 
 
 WORKSPACE_HELP = ("the workspace whose layers replace the bundled ones, a GeoPackage path or a postgresql:// URL (default: the app's, "

@@ -22,6 +22,16 @@ WORKSPACE_HELP = ("the workspace whose accounts these are: a GeoPackage path (ac
                   "beside it) or a postgresql:// URL (default: $VALLEY_ATLAS_WORKSPACE or the app's default)")
 
 
+
+def csv_text(rows: list[dict]) -> str:
+    """Return rows (dicts with the same keys) as CSV text with a header line (the command lines' --format csv)."""
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
 def add_parser(subparsers) -> None:
     """Add `users` to a `python -m geo` subparsers object."""
     users = subparsers.add_parser("users", help="accounts: add, list, disable, enable, reset, roles")
@@ -77,12 +87,7 @@ def run_users(args) -> str:
         rows = [{k: (",".join(v) if isinstance(v, list) else v) for k, v in user.items()} for user in store.users()]
         if args.format == "json":
             return json.dumps(rows, ensure_ascii=False, indent=2)
-        buffer = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        return buffer.getvalue()
+        return csv_text(rows)
     if command == "add":
         password = None if args.oidc else new_password()
         store.add_user(args.name, args.role, args.regions, password, by=operator)
