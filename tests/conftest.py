@@ -253,3 +253,19 @@ def postgres():
     cluster = PostgresCluster()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def editor_workspace(tmp_path_factory):
+    """A fresh workspace for one test module, with "hei", an editor of 黑水 (every change names an editor)."""
+    path = tmp_path_factory.mktemp("editor-ws") / "workspace.gpkg"
+    add_account(path, "hei", ["editor"], ["heishui"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def editor_server(editor_workspace):
+    """`streamlit run` on the module's editor_workspace."""
+    srv = StreamlitServer(env={"VALLEY_ATLAS_WORKSPACE": str(editor_workspace)})
+    yield srv
+    srv.stop()

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ARTIFACTS, PASSWORD, ROOT, StreamlitServer, add_account, browser_sign_in
+from conftest import ARTIFACTS, PASSWORD, ROOT, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,44 +17,30 @@ OWN_ZONES = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "pr
              '[103.15, 32.15], [102.95, 32.15], [102.95, 32.0]]]}}]}')
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    path = tmp_path_factory.mktemp("flows") / "workspace.gpkg"
-    add_account(path, "hei", ["editor"], ["heishui"])  # every change names an editor of the region
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(workspace):
-    srv = StreamlitServer(env={"VALLEY_ATLAS_WORKSPACE": str(workspace)})
-    yield srv
-    srv.stop()
-
-
 def metric_values(page) -> list[str]:
     page.locator("[data-testid=stMetricValue]").nth(2).wait_for(timeout=60_000)  # the union's three figures
     page.wait_for_timeout(500)
     return page.locator("[data-testid=stMetricValue]").all_inner_texts()
 
 
-def open_coverage(page, server, year=2018):
-    page.goto(f"{server.url}/coverage?region=heishui&year={year}", wait_until="domcontentloaded")
+def open_coverage(page, editor_server, year=2018):
+    page.goto(f"{editor_server.url}/coverage?region=heishui&year={year}", wait_until="domcontentloaded")
     page.get_by_role("heading", name=f"黑水县 · {year}").wait_for(timeout=60_000)
 
 
-def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next_rerun(server, browser,
-                                                                                         workspace, tmp_path):
+def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next_rerun(editor_server, browser,
+                                                                                         editor_workspace, tmp_path):
     villages = tmp_path / "villages.csv"
     villages.write_text(OWN_VILLAGES, encoding="utf-8")
     zones = tmp_path / "用户沟.geojson"
     zones.write_text(OWN_ZONES, encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    open_coverage(page, server)
+    open_coverage(page, editor_server)
     assert metric_values(page)[:2] == ["4", "971"]
     page.get_by_text("示意数据").first.wait_for(timeout=30_000)
     # another process imports into the same workspace; the open page reloads: no server restart
     out = subprocess.run([sys.executable, "-m", "geo", "import", "villages", str(villages), "--region", "heishui",
-                          "--workspace", str(workspace), "--user", "hei"], cwd=ROOT, capture_output=True, text=True,
+                          "--workspace", str(editor_workspace), "--user", "hei"], cwd=ROOT, capture_output=True, text=True,
                          timeout=300, env={**os.environ, "VALLEY_ATLAS_PASSWORD": PASSWORD})
     assert out.returncode == 0, out.stderr
     page.reload(wait_until="domcontentloaded")
@@ -63,7 +49,7 @@ def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next
     assert metric_values(page)[:2] == ["2", "73"]
     assert page.get_by_text("示意数据").count() >= 1, "the zones are still illustrative: 示意 stays"
     # a save on the data page (zones from a file): nothing illustrative is left
-    page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
+    page.goto(f"{editor_server.url}/data?region=heishui", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 黑水县").wait_for(timeout=60_000)
     browser_sign_in(page, "hei")
     page.get_by_text("导入沟域 / 产业带").click()
@@ -72,17 +58,17 @@ def test_an_import_from_the_command_line_a_save_and_an_undo_are_seen_at_the_next
     uploader.locator("input[type=file]").set_input_files(str(zones))
     page.get_by_role("button", name="确认导入分区到工作区").click()
     page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
-    open_coverage(page, server)
+    open_coverage(page, editor_server)
     page.get_by_text("共 73").wait_for(timeout=60_000)
     assert metric_values(page)[:2] == ["2", "70"]  # 甲 and 乙 lie in the user's valley, 丙 does not
     assert page.get_by_text("示意数据").count() == 0, "user zones and villages: no 示意 label"
     page.screenshot(path=str(ARTIFACTS / "flow_coverage_after_save.png"), full_page=True)
     # undo on the data page: the illustrative zones are back, and so is the label
-    page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
+    page.goto(f"{editor_server.url}/data?region=heishui", wait_until="domcontentloaded")
     browser_sign_in(page, "hei")
     page.get_by_role("button", name="撤销最近一次保存").click()
     page.get_by_text("已撤销").wait_for(timeout=60_000)
-    open_coverage(page, server)
+    open_coverage(page, editor_server)
     page.get_by_text("共 73").wait_for(timeout=60_000)
     assert metric_values(page)[:2] == ["2", "73"]
     page.get_by_text("示意数据").first.wait_for(timeout=30_000)

@@ -3,7 +3,7 @@ placed by clicking on the map, undone (issue 13)."""
 import re
 
 import pytest
-from conftest import ARTIFACTS, ROOT, StreamlitServer, add_account, browser_sign_in, map_frame
+from conftest import ARTIFACTS, ROOT, browser_sign_in, map_frame
 
 from geo.coverage import union_coverage
 from geo.coverage.membership import with_assigned_zones
@@ -17,20 +17,6 @@ REGISTER = ROOT / "tests" / "data" / "real_world" / "register_illustrative.xlsx"
 YEAR = 2016
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    path = tmp_path_factory.mktemp("import") / "workspace.gpkg"
-    add_account(path, "hei", ["editor"], ["heishui"])  # every change names an editor of the region
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(workspace):
-    srv = StreamlitServer(env={"VALLEY_ATLAS_WORKSPACE": str(workspace)})
-    yield srv
-    srv.stop()
-
-
 def expected_union() -> dict:
     """Return what the coverage page must show for the register (computed by the library, not typed in)."""
     data = load_region_data("heishui")
@@ -39,28 +25,28 @@ def expected_union() -> dict:
     return union_coverage(with_assigned_zones(data.zones, villages), villages, YEAR)
 
 
-def test_a_register_without_coordinates_is_counted_placed_on_the_map_and_undone(server, browser, workspace):
+def test_a_register_without_coordinates_is_counted_placed_on_the_map_and_undone(editor_server, browser, editor_workspace):
     union = expected_union()
     assert union["poverty_villages_covered"] == union["poverty_villages_total"] > 0
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
+    page.goto(f"{editor_server.url}/data?region=heishui", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 黑水县").wait_for(timeout=60_000)
     browser_sign_in(page, "hei")
     page.locator("input[type=file]").first.set_input_files(str(REGISTER))
     page.get_by_text("没有坐标列：8 个村庄以“未定位”导入").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="确认导入到工作区").click()
     page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
-    saved = Workspace(workspace).read("villages", "heishui")
+    saved = Workspace(editor_workspace).read("villages", "heishui")
     assert len(saved) == 8 and saved.geometry.isna().all()
     # counted on the coverage page by their assigned zones, though none has a point
-    page.goto(f"{server.url}/coverage?region=heishui&year={YEAR}", wait_until="domcontentloaded")
+    page.goto(f"{editor_server.url}/coverage?region=heishui&year={YEAR}", wait_until="domcontentloaded")
     page.get_by_role("heading", name=f"黑水县 · {YEAR}").wait_for(timeout=60_000)
     page.locator("[data-testid=stMetricValue]").first.wait_for(timeout=60_000)
     values = page.locator("[data-testid=stMetricValue]").all_inner_texts()
     assert values[:2] == [f"{union['poverty_villages_covered']:,}", f"{union['poor_population_covered']:,}"], values
     page.screenshot(path=str(ARTIFACTS / "import_register_coverage.png"), full_page=True)
     # place one village by clicking on the map of the unplaced list
-    page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
+    page.goto(f"{editor_server.url}/data?region=heishui", wait_until="domcontentloaded")
     browser_sign_in(page, "hei")
     page.get_by_text("未定位村庄：8 个（共 8 个）").wait_for(timeout=60_000)
     frame = map_frame(page)
@@ -76,7 +62,7 @@ def test_a_register_without_coordinates_is_counted_placed_on_the_map_and_undone(
     page.get_by_role("button", name=re.compile("定位到此处并保存")).click()
     page.get_by_text("已保存到工作区").wait_for(timeout=60_000)
     page.get_by_text("未定位村庄：7 个（共 8 个）").wait_for(timeout=60_000)
-    saved = Workspace(workspace).read("villages", "heishui")
+    saved = Workspace(editor_workspace).read("villages", "heishui")
     assert saved.geometry.notna().sum() == 1
     point = saved.geometry.dropna().iloc[0]
     outline = load_region_data("heishui").outline.geometry.union_all()
@@ -85,5 +71,5 @@ def test_a_register_without_coordinates_is_counted_placed_on_the_map_and_undone(
     # undo: the village is unplaced again
     page.get_by_role("button", name="撤销最近一次保存").click()
     page.get_by_text("已撤销").wait_for(timeout=60_000)
-    assert Workspace(workspace).read("villages", "heishui").geometry.isna().all()
+    assert Workspace(editor_workspace).read("villages", "heishui").geometry.isna().all()
     page.close()

@@ -1,37 +1,23 @@
 """The living atlas in a real browser: import the 示意 monitoring example on the data page, pick 2024 and the
 monitored-people indicator, see the choropleth on the map and the card on the briefing page."""
 import pytest
-from conftest import ARTIFACTS, StreamlitServer, add_account, browser_sign_in, map_frame
+from conftest import ARTIFACTS, browser_sign_in, map_frame
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    path = tmp_path_factory.mktemp("living") / "workspace.gpkg"
-    add_account(path, "hei", ["editor"], ["heishui"])
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(workspace):
-    srv = StreamlitServer(env={"VALLEY_ATLAS_WORKSPACE": str(workspace)})
-    yield srv
-    srv.stop()
-
-
-def test_import_the_example_then_the_2024_choropleth_and_card(server, browser, workspace):
+def test_import_the_example_then_the_2024_choropleth_and_card(editor_server, browser, editor_workspace):
     from geo.workspace import Workspace
 
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{server.url}/data?region=heishui", wait_until="domcontentloaded")
+    page.goto(f"{editor_server.url}/data?region=heishui", wait_until="domcontentloaded")
     page.get_by_role("heading", name="导入与绘制 · 黑水县").wait_for(timeout=60_000)
     browser_sign_in(page, "hei")
     page.get_by_role("button", name="导入示意监测数据（黑水 2021—2025）").click()
     page.get_by_text("已保存到工作区").wait_for(timeout=120_000)
-    assert len(Workspace(workspace).read_indicators("heishui")[0]) == 7000
+    assert len(Workspace(editor_workspace).read_indicators("heishui")[0]) == 7000
     # the map: 2024, monitored people, the choropleth layer (a link carries all three)
-    page.goto(f"{server.url}/?region=heishui&year=2024&indicator=monitored_people&layers=choropleth,villages",
+    page.goto(f"{editor_server.url}/?region=heishui&year=2024&indicator=monitored_people&layers=choropleth,villages",
               wait_until="domcontentloaded")
     frame = map_frame(page)
     legend = frame.locator(".va-legend")
@@ -42,7 +28,7 @@ def test_import_the_example_then_the_2024_choropleth_and_card(server, browser, w
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "living_map_2024_monitored_people.png"), full_page=True)
     # the card: same year and indicator
-    page.goto(f"{server.url}/briefing?region=heishui&year=2024&indicator=monitored_people",
+    page.goto(f"{editor_server.url}/briefing?region=heishui&year=2024&indicator=monitored_people",
               wait_until="domcontentloaded")
     page.get_by_role("heading", name="简报导出 · 黑水县 · 2024").wait_for(timeout=60_000)
     image = page.locator("[data-testid=stImage] img").first
